@@ -1,0 +1,41 @@
+# Two front doors: `make demo` and `make test`. Both build .venv on first use and
+# reuse it afterwards; the stamp file tracks the dependency files.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DB ?= sqlite
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench serve messages clean
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CampaignDesk needs Python 3.11 or newer; set PYTHON=python3.x")'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+messages: $(STAMP)
+	@$(BIN)/campaigndesk compilemessages --ignore '.venv/*' -v 0
+
+demo: $(STAMP) messages
+	@mkdir -p var
+	$(BIN)/campaigndesk migrate --no-input -v 0
+	$(BIN)/campaigndesk demo --serve 127.0.0.1:$(PORT)
+
+test: $(STAMP) messages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/campaigndesk makemigrations --check --dry-run -v 0
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP) messages
+	$(BIN)/campaigndesk bench --db $(DB) $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* staticfiles

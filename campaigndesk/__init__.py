@@ -1,0 +1,1 @@
+"""CampaignDesk: run a city-wide campaign from launch to summing-up."""

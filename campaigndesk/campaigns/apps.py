@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CampaignsConfig(AppConfig):
+    name = "campaigndesk.campaigns"
+    label = "campaigns"
+    verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        from . import rules  # noqa: F401  (registers access rules)
