@@ -97,7 +97,9 @@ def _payload(rec: AuditRecord, content_type_label: str) -> dict[str, Any]:
 
 def _actor_label(actor: Any) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
-        return current_source() or "system"
+        return "anonymous"
+    if not isinstance(actor, models.Model):  # access.SYSTEM: commands and jobs
+        return f"system ({current_source()})" if current_source() else "system"
     return actor.get_username()
 
 
@@ -120,7 +122,7 @@ def record(
     rec = AuditRecord(
         seq=head.last_seq + 1,
         at=clock.now(),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if isinstance(actor, models.Model) and actor.is_authenticated else None,
         actor_label=_actor_label(actor)[:150],
         verb=verb,
         action=action or f"{ct.app_label}.{ct.model}.{verb}",
