@@ -1,0 +1,68 @@
+"""Browser tests: Playwright driving Debian's chromium against a live server.
+
+Playwright cannot download its own browser here, so the tests use /usr/bin/chromium
+(`.ci/run` installs it). Without it they are skipped with one line of explanation,
+except under CI, where a missing browser is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = os.path.exists(CHROMIUM)
+SKIP_REASON = "chromium not installed: browser tests skipped (apt-get install chromium to run them)"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+# Playwright's sync API keeps an event loop in the main thread; Django then refuses ORM
+# calls from that thread unless told the caller knows what it does.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    if HAVE_CHROMIUM:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(f"CI must run the browser tests, but {CHROMIUM} is missing.")
+    skip = pytest.mark.skip(reason=SKIP_REASON)
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator[object]:
+    """A fresh browser page that records every request outside the live server."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.outside_requests = []  # type: ignore[attr-defined]
+
+    def watch(request) -> None:
+        if not request.url.startswith(live_server.url) and not request.url.startswith("data:"):
+            page.outside_requests.append(request.url)  # type: ignore[attr-defined]
+
+    page.on("request", watch)
+    yield page
+    context.close()

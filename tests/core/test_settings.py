@@ -1,0 +1,99 @@
+"""Settings come from the environment and refuse unsafe production values."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from campaigndesk import settings as cd_settings
+
+PRODUCTION_SECRET = "k" * 20 + "-production-secret-that-is-long-enough-" + "z" * 10
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "campaigndesk", *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_reports_no_warnings_in_production_mode():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DEBUG="0", SECRET_KEY=PRODUCTION_SECRET, ALLOWED_HOSTS="desk.example.gov.cn",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_mode_refuses_the_demo_secret_key():
+    result = run_manage("check", DEBUG="0", ALLOWED_HOSTS="desk.example.gov.cn")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_a_bad_boolean_is_refused_with_its_name():
+    result = run_manage("check", DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be" in result.stderr
+
+
+def test_env_helpers_parse_and_refuse(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "yes")
+    monkeypatch.setenv("X_NUM", "12")
+    monkeypatch.setenv("X_LIST", "a, b,,c")
+    assert cd_settings.env_bool("X_FLAG", False) is True
+    assert cd_settings.env_int("X_NUM", 0) == 12
+    assert cd_settings.env_list("X_LIST", []) == ["a", "b", "c"]
+    monkeypatch.setenv("X_NUM", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="X_NUM"):
+        cd_settings.env_int("X_NUM", 0)
+
+
+def test_email_url_becomes_smtp_settings():
+    result = cd_settings.email_settings("smtp://robot:s%40cret@mail.gov.example:587?tls=1")
+    assert result["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert result["EMAIL_HOST"] == "mail.gov.example"
+    assert result["EMAIL_PORT"] == 587
+    assert result["EMAIL_HOST_PASSWORD"] == "s@cret"
+    assert result["EMAIL_USE_TLS"] is True
+
+
+def test_unknown_email_scheme_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
+        cd_settings.email_settings("pigeon://loft")
+
+
+@pytest.mark.django_db
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        mode = cursor.fetchone()[0]
+    # The test database lives in memory, where SQLite reports "memory"; a file database is WAL.
+    assert mode in {"wal", "memory"}
+    assert connection.settings_dict["OPTIONS"]["timeout"] >= 5
+
+
+def test_sqlite_file_database_is_in_wal_mode(tmp_path):
+    db = tmp_path / "wal.sqlite3"
+    result = run_manage(
+        "shell", "-c",
+        "from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])",
+        DATABASE_URL=f"sqlite:///{db}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "wal"
