@@ -7,6 +7,7 @@ liaison and head of Ganjingzi, a liaison of Zhongshan, and an anonymous citizen.
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -24,6 +25,17 @@ from .factories import (
     UserFactory,
     grant,
 )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Give each test run its own PostgreSQL test database, so that two runs on one
+    machine (a developer's and CI's, or parallel helpers) never drop each other's."""
+    from django.db import connections
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    if connections["default"].vendor == "postgresql":
+        _set_suffix_to_test_databases(suffix=f"p{os.getpid()}")
 
 
 @pytest.fixture

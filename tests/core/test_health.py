@@ -13,7 +13,9 @@ def test_healthz_answers_200_when_the_database_answers(client):
 
 @pytest.mark.django_db
 def test_healthz_answers_503_when_the_database_does_not(client):
-    with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")):
+    with mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")
+    ):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "down"

@@ -15,7 +15,11 @@ PRODUCTION_SECRET = "k" * 20 + "-production-secret-that-is-long-enough-" + "z" *
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
+    }
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-m", "campaigndesk", *args],
@@ -29,8 +33,13 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_check_deploy_reports_no_warnings_in_production_mode():
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="0", SECRET_KEY=PRODUCTION_SECRET, ALLOWED_HOSTS="desk.example.gov.cn",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY=PRODUCTION_SECRET,
+        ALLOWED_HOSTS="desk.example.gov.cn",
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
@@ -91,7 +100,8 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
 def test_sqlite_file_database_is_in_wal_mode(tmp_path):
     db = tmp_path / "wal.sqlite3"
     result = run_manage(
-        "shell", "-c",
+        "shell",
+        "-c",
         "from django.db import connection; c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])",
         DATABASE_URL=f"sqlite:///{db}",
     )
