@@ -243,6 +243,8 @@ USE_TZ = True
 # --- Files ------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# The project-wide files (style sheet, app.js, vendored htmx and ECharts) live outside any app.
+STATICFILES_DIRS = [BASE_DIR / "campaigndesk" / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 STORAGES = {
