@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "campaigndesk.org",
     "campaigndesk.audit",
     "campaigndesk.campaigns",
+    "campaigndesk.ledger",
     "campaigndesk.api",
     "campaigndesk.portal",
     "campaigndesk.demo",

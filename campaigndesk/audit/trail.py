@@ -64,7 +64,7 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
     wanted = set(fields) if fields is not None else None
     data: dict[str, Any] = {}
     for f in obj._meta.concrete_fields:
-        if wanted is not None and f.name not in wanted:
+        if wanted is not None and f.name not in wanted and f.attname not in wanted:
             continue
         if f.name in ("password",):
             continue

@@ -8,4 +8,4 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Campaigns")
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (registers access rules)
+        from . import plan_rules, rules  # noqa: F401  (register access rules)

@@ -123,6 +123,33 @@ class Campaign(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(30)],
         help_text=_("A task turns yellow this many working days before its deadline."),
     )
+    accept_limit_days = models.PositiveSmallIntegerField(
+        _("time to accept a task (working days)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("A task not accepted within this time turns grey."),
+    )
+    return_limit_days = models.PositiveSmallIntegerField(
+        _("time to return a task as not the unit's own (working days)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    lag_yellow_points = models.PositiveSmallIntegerField(
+        _("yellow when behind schedule by (points)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Percentage points of progress behind the time elapsed."),
+    )
+    lag_red_points = models.PositiveSmallIntegerField(
+        _("red when behind schedule by (points)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    remind_before_days = models.PositiveSmallIntegerField(
+        _("first reminder before the deadline (working days)"),
+        default=3,
+        validators=[MinValueValidator(0), MaxValueValidator(30)],
+    )
     is_public = models.BooleanField(_("shown on the public portal"), default=True)
 
     title = bilingual("title")
@@ -140,8 +167,17 @@ class Campaign(models.Model):
         return self.title
 
     def clean(self) -> None:
+        errors = {}
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": _("The campaign cannot end before it starts.")})
+            errors["ends_on"] = _("The campaign cannot end before it starts.")
+        if (
+            self.lag_red_points is not None
+            and self.lag_yellow_points is not None
+            and self.lag_red_points <= self.lag_yellow_points
+        ):
+            errors["lag_red_points"] = _("Red must need a larger lag than yellow.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Phase(models.Model):
@@ -229,3 +265,137 @@ class KeyTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    ENDORSED = "endorsed", _("Endorsed by the unit head")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned for changes")
+
+
+class WorkPlan(models.Model):
+    """A unit's work plan for a campaign: its measures, grouped by key task.
+
+    Workflow: draft → submitted (liaison) → endorsed (unit head) → approved or
+    returned (office); returned goes back to draft. Each submission freezes a
+    WorkPlanVersion, so the office compares it with the last approved one.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="work_plans")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="work_plans"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    endorsed_at = models.DateTimeField(_("endorsed at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    office_comment = models.TextField(_("office's comment"), blank=True)
+    approved_version = models.PositiveIntegerField(_("approved version"), null=True, blank=True)
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("work plan")
+        verbose_name_plural = _("work plans")
+        ordering = ["campaign", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit"], name="one_plan_per_unit")
+        ]
+
+    def __str__(self) -> str:
+        return _("Work plan of %(unit)s") % {"unit": self.unit}
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (PlanStatus.DRAFT, PlanStatus.RETURNED, PlanStatus.APPROVED)
+
+
+class PlanMeasure(models.Model):
+    """One measure of a work plan; an approved measure becomes a task on the ledger."""
+
+    plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="measures")
+    key_task = models.ForeignKey(
+        KeyTask,
+        verbose_name=_("key task"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    title = models.CharField(_("measure"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner_name = models.CharField(_("responsible person"), max_length=80, blank=True)
+    deadline = models.DateField(_("deadline"))
+    milestones = models.JSONField(
+        _("milestones"), default=list, blank=True, help_text=_("A list of {title, due} steps.")
+    )
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="unique_measure_number")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.plan_id and self.deadline:
+            campaign = self.plan.campaign
+            if not (campaign.starts_on <= self.deadline <= campaign.ends_on):
+                raise ValidationError(
+                    {
+                        "deadline": _(
+                            "The deadline must fall within the campaign (%(start)s to %(end)s)."
+                        )
+                        % {"start": campaign.starts_on, "end": campaign.ends_on}
+                    }
+                )
+        if self.key_task_id and self.plan_id and self.key_task.campaign_id != self.plan.campaign_id:
+            raise ValidationError({"key_task": _("That key task belongs to another campaign.")})
+
+    def as_snapshot(self) -> dict:
+        return {
+            "number": self.number,
+            "key_task": self.key_task_id,
+            "title": self.title,
+            "description": self.description,
+            "owner_name": self.owner_name,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "milestones": self.milestones,
+        }
+
+
+class WorkPlanVersion(models.Model):
+    """The plan as it stood when submitted (kept for ever, compared by the office)."""
+
+    plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    summary = models.TextField(blank=True)
+    measures = models.JSONField(default=list)
+    submitted_by = models.ForeignKey(
+        "org.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.SUBMITTED
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("work plan version")
+        verbose_name_plural = _("work plan versions")
+        ordering = ["plan", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} v{self.number}"

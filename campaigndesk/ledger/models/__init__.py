@@ -1,0 +1,45 @@
+from .notices import (
+    Delivery,
+    DeliveryStatus,
+    Escalation,
+    Notification,
+    Reminder,
+    ReminderKind,
+    UnitWebhook,
+)
+from .reports import Attachment, ProgressReport, ReportingPeriod
+from .tasks import (
+    LIGHT_SEVERITY,
+    OPEN_STATUSES,
+    Light,
+    Priority,
+    SavedFilter,
+    Source,
+    Task,
+    TaskCoUnit,
+    TaskMilestone,
+    TaskStatus,
+)
+
+__all__ = [
+    "LIGHT_SEVERITY",
+    "OPEN_STATUSES",
+    "Attachment",
+    "Delivery",
+    "DeliveryStatus",
+    "Escalation",
+    "Light",
+    "Notification",
+    "Priority",
+    "ProgressReport",
+    "Reminder",
+    "ReminderKind",
+    "ReportingPeriod",
+    "SavedFilter",
+    "Source",
+    "Task",
+    "TaskCoUnit",
+    "TaskMilestone",
+    "TaskStatus",
+    "UnitWebhook",
+]
