@@ -1,5 +1,12 @@
+import datetime as dt
+from importlib import metadata
+
 from django import template
+from django.conf import settings
 from django.http import QueryDict
+
+from campaigndesk import clock
+from campaigndesk.org.models import Role
 
 register = template.Library()
 
@@ -15,3 +22,33 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def role_label(code: str) -> str:
+    """The readable, translated name of a role code ("office" -> "Office supervisor")."""
+    try:
+        return str(Role(code).label)
+    except ValueError:
+        return code
+
+
+@register.simple_tag
+def app_version() -> str:
+    """The installed CampaignDesk version, shown in the footer."""
+    try:
+        return metadata.version("campaigndesk")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+@register.simple_tag
+def demo_mode() -> bool:
+    """True on a demonstration server (DEBUG on), where sign-in hints may be shown."""
+    return bool(settings.DEBUG)
+
+
+@register.simple_tag
+def today() -> dt.date:
+    """Today on the project clock (frozen in tests): `{% today as today %}`."""
+    return clock.today()
