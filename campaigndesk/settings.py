@@ -236,6 +236,7 @@ SESSION_COOKIE_HTTPONLY = True
 # --- Languages ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+FORMAT_MODULE_PATH = ["campaigndesk.formats"]
 LOCALE_PATHS = [BASE_DIR / "campaigndesk" / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"

@@ -26,10 +26,6 @@ LAUNCH_ARGS = [
     "--disable-quic",
 ]
 
-# Playwright's sync API keeps an event loop in the main thread; Django then refuses ORM
-# calls from that thread unless told the caller knows what it does.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def pytest_collection_modifyitems(config, items):
     if HAVE_CHROMIUM:
@@ -46,6 +42,20 @@ def pytest_collection_modifyitems(config, items):
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop in the main thread; Django then refuses
+    # ORM calls from that thread unless told the caller knows what it does.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launch(sync_playwright)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launch(sync_playwright) -> Iterator[object]:
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         yield chromium
