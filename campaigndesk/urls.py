@@ -10,6 +10,7 @@ urlpatterns = [
     path("desk/", core_views.home, name="home"),
     path("desk/org/", include("campaigndesk.org.urls")),
     path("desk/campaigns/", include("campaigndesk.campaigns.urls")),
+    path("desk/ledger/", include("campaigndesk.ledger.urls")),
     path("desk/audit/", include("campaigndesk.audit.urls")),
     path("api/v1/", api.urls),
     path("", include("campaigndesk.portal.urls")),
