@@ -1,7 +1,173 @@
+"""The audit trail screens: the list (newest first) and one record with its diff.
+
+The trail only grows, so the list never counts it: it pages by key on `seq`
+(`?before=<seq>` shows the records older than that one), each page is one
+indexed range scan, however long the trail has become.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from campaigndesk.core.paging import per_page
+from campaigndesk.org import access
+
+from .models import AuditRecord
+from .templatetags.audit import (
+    field_changes,
+    field_labels,
+    hidden_fields,
+    related_names,
+    trail_url,
+    type_label,
+)
+
+PER_PAGE = 50
 
 
+def _project_types() -> list[tuple[str, str]]:
+    """(app_label.model, "Model name") for every model of the project's own apps."""
+    labels = [
+        c.label
+        for c in apps.get_app_configs()
+        if c.name.startswith("campaigndesk.") and c.label != "audit"
+    ]
+    choices = []
+    for ct in ContentType.objects.filter(app_label__in=labels).order_by("app_label", "model"):
+        model = ct.model_class()
+        if model is not None:
+            choices.append((type_label(ct), str(model._meta.verbose_name).capitalize()))
+    return choices
+
+
+class TrailFilterForm(forms.Form):
+    actor = forms.CharField(label=_("Who (user name)"), required=False, max_length=150)
+    type = forms.ChoiceField(label=_("Type of record"), required=False)
+    object_id = forms.CharField(label=_("Record id"), required=False, max_length=64)
+    action = forms.CharField(label=_("Action"), required=False, max_length=80)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [("", _("All types")), *_project_types()]
+        self.fields["action"].widget.attrs["placeholder"] = _("e.g. org.update_unit")
+        self.fields["object_id"].widget = forms.HiddenInput()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise ValidationError(_("The start date is after the end date."), code="range")
+        return data
+
+    def apply(self, records: QuerySet[AuditRecord]) -> QuerySet[AuditRecord]:
+        data = self.cleaned_data
+        if data.get("actor"):
+            name = data["actor"].strip()
+            # Commands and jobs are labelled "system (command:demo)": "system" finds them all.
+            records = records.filter(Q(actor_label=name) | Q(actor_label__startswith=f"{name} ("))
+        if data.get("type"):
+            app_label, model = data["type"].split(".", 1)
+            records = records.filter(
+                content_type=ContentType.objects.get_by_natural_key(app_label, model)
+            )
+        if data.get("object_id"):
+            records = records.filter(object_id=data["object_id"].strip())
+        if data.get("action"):
+            records = records.filter(action__startswith=data["action"].strip())
+        if data.get("since"):
+            records = records.filter(at__gte=_start_of(data["since"]))
+        if data.get("until"):
+            records = records.filter(at__lt=_start_of(data["until"] + dt.timedelta(days=1)))
+        return records
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _before(request: HttpRequest) -> int | None:
+    try:
+        value = int(request.GET.get("before", ""))
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+@require_GET
 @login_required
-def record_list(request):
-    return HttpResponse("audit")
+def record_list(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "audit.view_trail")
+    form = TrailFilterForm(request.GET)
+    limit = per_page(request, PER_PAGE)
+    records: list[AuditRecord] = []
+    has_older = False
+    before = _before(request)
+    if form.is_valid():
+        qs = form.apply(AuditRecord.objects.select_related("content_type")).order_by("-seq")
+        if before is not None:
+            qs = qs.filter(seq__lt=before)
+        # One row more than shown tells whether there is an older page, without a COUNT.
+        records = list(qs[: limit + 1])
+        has_older = len(records) > limit
+        records = records[:limit]
+    rows = [
+        {
+            "record": r,
+            "fields": field_labels(r),
+            "object_url": trail_url(type=type_label(r.content_type), object_id=r.object_id),
+        }
+        for r in records
+    ]
+    context = {
+        "form": form,
+        "rows": rows,
+        "older_seq": records[-1].seq if has_older else None,
+        "is_first_page": before is None,
+        "object_filter": form.is_valid() and bool(form.cleaned_data.get("object_id")),
+    }
+    return render(request, "audit/record_list.html", context)
+
+
+@require_GET
+@login_required
+def record_detail(request: HttpRequest, seq: int) -> HttpResponse:
+    access.require(request.user, "audit.view_trail")
+    record = get_object_or_404(AuditRecord.objects.select_related("content_type"), seq=seq)
+    model = record.content_type.model_class()
+    obj, model_name = None, type_label(record.content_type)
+    if model is not None:
+        # The object as it is now decides who may read its private fields.
+        obj = model._default_manager.filter(pk=record.object_id).first()
+        model_name = model._meta.verbose_name
+    context = {
+        "record": record,
+        "model_name": model_name,
+        "changes": field_changes(
+            record, hidden_fields(request.user, record, obj), related_names([record])
+        ),
+        "object_url": trail_url(type=type_label(record.content_type), object_id=record.object_id),
+        "older_seq": record.seq - 1 if record.seq > 1 else None,
+        "newer_seq": (
+            record.seq + 1 if AuditRecord.objects.filter(seq=record.seq + 1).exists() else None
+        ),
+    }
+    return render(request, "audit/record_detail.html", context)

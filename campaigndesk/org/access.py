@@ -145,10 +145,21 @@ def unit_filter(user: Any, unit_field: str, roles: Iterable[str] | None = None) 
     return _path_filter(paths, prefix=f"{unit_field}__")
 
 
-def visible_people(user: Any):
+def visible_people(user: Any, *, include_inactive: bool = False):
+    """People whose unit lies in the person's scope; deactivated accounts only on request
+    (the office needs them to reactivate someone)."""
     if not grants(user).has(*ALL_ROLES):
         return User.objects.none()
-    return User.objects.filter(unit_filter(user, "unit")).filter(is_active=True)
+    people = User.objects.filter(unit_filter(user, "unit"))
+    return people if include_inactive else people.filter(is_active=True)
+
+
+def scope_depth(user: Any) -> int:
+    """Depth of the shallowest unit the person sees (0 for the root), for indenting trees."""
+    paths = grants(user).paths()
+    if grants(user).superuser or not paths:
+        return 0
+    return min(len(p) // (PATH_STEP + 1) for p in paths) - 1
 
 
 def get_unit_for_user(user: Any, pk: int) -> Unit:
@@ -162,8 +173,17 @@ def get_unit_for_user(user: Any, pk: int) -> Unit:
     return unit
 
 
-def get_person_for_user(user: Any, pk: int) -> User:
-    person = visible_people(user).select_related("unit").filter(pk=pk).first()
+def get_person_for_user(user: Any, pk: int, *, include_inactive: bool = False) -> User:
+    try:
+        pk = int(pk)
+    except (ValueError, TypeError):
+        raise Http404 from None
+    person = (
+        visible_people(user, include_inactive=include_inactive)
+        .select_related("unit")
+        .filter(pk=pk)
+        .first()
+    )
     if person is None:
         raise Http404
     return person
@@ -204,13 +224,38 @@ def require(user: Any, perm: str, obj: Any = None) -> None:
 
 
 @rule("org.view_unit")
-def _view_unit(user: Any, unit: Unit) -> bool:
+def _view_unit(user: Any, unit: Unit | None) -> bool:
+    """A unit in the person's scope (None: whether they see any unit at all)."""
+    if unit is None:
+        return grants(user).has(*ALL_ROLES)
     return grants(user).covers(unit)
 
 
 @rule("org.view_people")
 def _view_people(user: Any, _obj: Any) -> bool:
     return grants(user).has(*ALL_ROLES)
+
+
+@rule("org.view_person")
+def _view_person(user: Any, person: User) -> bool:
+    """The same people `visible_people` lists (deactivated ones to those who manage them)."""
+    if grants(user).superuser:
+        return True
+    if person.unit_id is None or not grants(user).has(*ALL_ROLES):
+        return False
+    if not person.is_active and not _manage_people(user, person.unit):
+        return False
+    return grants(user).covers(person.unit)
+
+
+@rule("org.view_contact")
+def _view_contact(user: Any, person: User) -> bool:
+    """Phone and e-mail: the person themself, the office and unit heads over their unit."""
+    if user.pk is not None and user.pk == person.pk:
+        return True
+    if person.unit_id is None:
+        return grants(user).superuser
+    return grants(user).covers(person.unit, [Role.OFFICE, Role.UNIT_HEAD])
 
 
 @rule("org.manage_unit")

@@ -118,6 +118,11 @@ def grant_role(actor: Any, person: User, role: str, unit: Unit) -> RoleGrant:
 
 def revoke_role(actor: Any, grant: RoleGrant) -> None:
     access.require(actor, "org.manage_people", grant.unit)
+    if grant.role == Role.OFFICE and actor.pk is not None and actor.pk == grant.user_id:
+        # Otherwise the last office supervisor could lock everyone out of the set-up.
+        raise ValidationError(
+            _("You cannot revoke your own office role. Ask another office supervisor.")
+        )
     with transaction.atomic():
         writes.delete(actor, grant, action="org.revoke_role")
     access.forget_grants(grant.user)

@@ -1,12 +1,363 @@
+"""Staff screens for units, people and role grants.
+
+Every page takes its objects from `access` (404 outside the person's units) and
+every change goes through `org.actions`, which checks permission again and writes
+the audit record. A ValidationError from an action is shown on the form.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campaigndesk.core.paging import paginate
+
+from . import access, actions
+from .forms import (
+    INDENT,
+    GrantForm,
+    PersonCreateForm,
+    PersonEditForm,
+    PersonFilterForm,
+    PersonPasswordForm,
+    UnitCreateForm,
+    UnitEditForm,
+    UnitFilterForm,
+    UnitMoveForm,
+    add_action_errors,
+)
+from .models import RoleGrant, Unit, UnitKind, User
 
 
+def _grants_with_units() -> Prefetch:
+    return Prefetch("grants", queryset=RoleGrant.objects.select_related("unit").order_by("role"))
+
+
+def _form_page(request: HttpRequest, form, *, title: str, cancel_url: str, **extra) -> HttpResponse:
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "title": title, "cancel_url": cancel_url, **extra},
+    )
+
+
+# --- units ----------------------------------------------------------------------------------
+
+
+@require_GET
 @login_required
-def unit_list(request):
-    return HttpResponse("units")
+def unit_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access.require(user, "org.view_unit")
+    form = UnitFilterForm(request.GET)
+    units = access.visible_units(user).for_listing()
+    if form.is_valid():
+        if q := form.cleaned_data["q"].strip():
+            units = units.filter(
+                Q(name_zh__icontains=q)
+                | Q(name_en__icontains=q)
+                | Q(short_name_zh__icontains=q)
+                | Q(code__icontains=q)
+            )
+        if kind := form.cleaned_data["kind"]:
+            units = units.filter(kind=kind)
+    page = paginate(request, units)
+    base = access.scope_depth(user)
+    rows = [{"unit": u, "indent": INDENT * max(u.depth - base, 0)} for u in page]
+    return render(
+        request,
+        "org/unit_list.html",
+        {"form": form, "page": page, "rows": rows, "filtered": bool(form.data)},
+    )
 
 
+@require_GET
 @login_required
-def person_list(request):
-    return HttpResponse("people")
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    unit = access.get_unit_for_user(user, pk)
+    people = (
+        access.visible_people(user)
+        .filter(unit=unit)
+        .select_related("unit")
+        .prefetch_related(_grants_with_units())
+        .order_by("username")
+    )
+    grants_here = [
+        {"grant": g, "visible": access.can(user, "org.view_person", g.user)}
+        for g in RoleGrant.objects.filter(unit=unit)
+        .select_related("user__unit")
+        .order_by("role", "user__username")
+    ]
+    context = {
+        "unit": unit,
+        "parent_visible": unit.parent is not None
+        and access.can(user, "org.view_unit", unit.parent),
+        "children": unit.children.order_by("sort_order", "path"),
+        "grants_here": grants_here,
+        "page": paginate(request, people),
+        "can_manage": access.can(user, "org.manage_unit", unit),
+        "can_manage_people": access.can(user, "org.manage_people", unit),
+    }
+    return render(request, "org/unit_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new unit below the unit `pk`."""
+    parent = access.get_unit_for_user(request.user, pk)
+    access.require(request.user, "org.manage_unit", parent)
+    form = UnitCreateForm(request.POST or None, initial={"kind": UnitKind.SUBUNIT})
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = actions.create_unit(request.user, parent=parent, **form.cleaned_data)
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("The unit %(name)s was created.") % {"name": unit.name})
+            return redirect("org:unit_detail", pk=unit.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("New unit under %(parent)s") % {"parent": parent.name},
+        cancel_url=reverse("org:unit_detail", args=[parent.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = access.get_unit_for_user(request.user, pk)
+    access.require(request.user, "org.manage_unit", unit)
+    form = UnitEditForm(request.POST or None, instance=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_unit(request.user, unit, form.changes())
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("The unit %(name)s was saved.") % {"name": unit.name})
+            return redirect("org:unit_detail", pk=unit.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(unit)s") % {"unit": unit.name},
+        cancel_url=reverse("org:unit_detail", args=[unit.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = access.get_unit_for_user(request.user, pk)
+    access.require(request.user, "org.manage_unit", unit)
+    form = UnitMoveForm(request.POST or None, unit=unit, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.move_unit(request.user, unit, form.cleaned_data["parent"])
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("The unit %(name)s was moved.") % {"name": unit.name})
+            return redirect("org:unit_detail", pk=unit.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Move %(unit)s") % {"unit": unit.name},
+        cancel_url=reverse("org:unit_detail", args=[unit.pk]),
+        intro=_("The unit moves with every unit below it."),
+    )
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+def _manages_people(user) -> bool:
+    return access.can(user, "org.manage_people")
+
+
+@require_GET
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access.require(user, "org.view_people")
+    form = PersonFilterForm(request.GET, actor=user)
+    valid = form.is_valid()
+    include_inactive = valid and bool(form.cleaned_data.get("inactive"))
+    people = (
+        access.visible_people(user, include_inactive=include_inactive)
+        .select_related("unit")
+        .prefetch_related(_grants_with_units())
+    )
+    if valid:
+        if q := form.cleaned_data["q"].strip():
+            people = people.filter(
+                Q(username__icontains=q) | Q(full_name__icontains=q) | Q(title__icontains=q)
+            )
+        if unit := form.cleaned_data["unit"]:
+            people = people.filter(unit__in=Unit.objects.subtree_of(unit))
+        if role := form.cleaned_data["role"]:
+            people = people.filter(Exists(RoleGrant.objects.filter(user=OuterRef("pk"), role=role)))
+    page = paginate(request, people.order_by("unit__path", "username"))
+    rows = [{"person": p, "contact": access.can(user, "org.view_contact", p)} for p in page]
+    return render(
+        request,
+        "org/person_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "filtered": bool(form.data),
+            "can_create": _manages_people(user),
+        },
+    )
+
+
+def _person(request: HttpRequest, pk: int) -> User:
+    """The person, or 404; deactivated accounts are found by those who manage people."""
+    return access.get_person_for_user(
+        request.user, pk, include_inactive=_manages_people(request.user)
+    )
+
+
+@require_GET
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    person = _person(request, pk)
+    grants = [
+        {"grant": g, "can_revoke": access.can(user, "org.manage_people", g.unit)}
+        for g in person.grants.select_related("unit").order_by("role", "unit__path")
+    ]
+    context = {
+        "person": person,
+        "grants": grants,
+        "show_contact": access.can(user, "org.view_contact", person),
+        "can_manage": access.can(user, "org.manage_people", person.unit),
+        "unit_visible": person.unit is not None and access.can(user, "org.view_unit", person.unit),
+    }
+    return render(request, "org/person_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_create(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, "org.manage_people")
+    form = PersonCreateForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = actions.create_person(
+                request.user, password=form.cleaned_data["password1"], **form.person_fields()
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The account of %(name)s was created.") % {"name": person.display_name}
+            )
+            return redirect("org:person_detail", pk=person.pk)
+    return _form_page(request, form, title=_("New person"), cancel_url=reverse("org:person_list"))
+
+
+def _person_for_management(request: HttpRequest, pk: int) -> User:
+    person = _person(request, pk)
+    access.require(request.user, "org.manage_people", person.unit)
+    return person
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person_for_management(request, pk)
+    form = PersonEditForm(request.POST or None, instance=person, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_person(request.user, person, form.changes())
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": person.display_name})
+            return redirect("org:person_detail", pk=person.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(name)s") % {"name": person.display_name},
+        cancel_url=reverse("org:person_detail", args=[person.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_password(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person_for_management(request, pk)
+    form = PersonPasswordForm(person, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.set_password(request.user, person, form.cleaned_data["new_password1"])
+        messages.success(
+            request, _("A new password was set for %(name)s.") % {"name": person.display_name}
+        )
+        return redirect("org:person_detail", pk=person.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Set a new password for %(name)s") % {"name": person.display_name},
+        cancel_url=reverse("org:person_detail", args=[person.pk]),
+        intro=_("Tell the person their new password in person or by phone, never by e-mail."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def grant_create(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person_for_management(request, pk)
+    form = GrantForm(request.POST or None, person=person, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        role, unit = form.cleaned_data["role"], form.cleaned_data["unit"]
+        try:
+            grant = actions.grant_role(request.user, person, role, unit)
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is now %(role)s over %(unit)s.")
+                % {
+                    "name": person.display_name,
+                    "role": grant.get_role_display(),
+                    "unit": unit.name,
+                },
+            )
+            return redirect("org:person_detail", pk=person.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Give %(name)s a role") % {"name": person.display_name},
+        cancel_url=reverse("org:person_detail", args=[person.pk]),
+    )
+
+
+@require_POST
+@login_required
+def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    grant = get_object_or_404(RoleGrant.objects.select_related("unit"), pk=grant_pk, user=person)
+    try:
+        actions.revoke_role(request.user, grant)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s no longer holds the role %(role)s over %(unit)s.")
+            % {"name": person.display_name, "role": grant.get_role_display(), "unit": grant.unit},
+        )
+    return redirect("org:person_detail", pk=person.pk)

@@ -1,0 +1,67 @@
+"""Query counts of the org lists: the same for 10 rows as for 100 (no query per row)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from campaigndesk.org.models import Role
+from tests.factories import UnitFactory, UserFactory, grant
+
+
+def add_units(world, n: int) -> None:
+    for i in range(n):
+        UnitFactory(code=f"Q{i:04d}", parent=world.zhongshan if i % 2 else world.ganjingzi)
+
+
+def add_people(world, n: int) -> None:
+    for i in range(n):
+        person = UserFactory(username=f"q{i:04d}", unit=world.ganjingzi, phone="0411")
+        grant(person, Role.LIAISON if i % 2 else Role.VIEWER, world.ganjingzi)
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_unit_list_query_count_does_not_grow_with_rows(
+    world, client_for, django_assert_num_queries, n
+):
+    add_units(world, n)
+    client = client_for(world.office)
+    client.get(reverse("org:unit_list"))  # warm the content-type cache
+    # 1 session, 2 user, 3 the user's role grants, 4 COUNT of the units (pager),
+    # 5 the page of units with their parents joined.
+    with django_assert_num_queries(5):
+        response = client.get(reverse("org:unit_list"), {"per_page": 200})
+    assert len(response.context["rows"]) == n + 6
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_people_list_query_count_does_not_grow_with_rows(
+    world, client_for, django_assert_num_queries, n
+):
+    add_people(world, n)
+    client = client_for(world.office)
+    client.get(reverse("org:person_list"))
+    # 1 session, 2 user, 3 the user's role grants, 4 COUNT of the people (pager),
+    # 5 the page of people with their units joined, 6 their role grants with units
+    # (one prefetch), 7 the units offered by the unit filter.
+    with django_assert_num_queries(7):
+        response = client.get(reverse("org:person_list"), {"per_page": 200})
+    assert len(response.context["rows"]) == n + 9
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_unit_page_query_count_does_not_grow_with_its_people(
+    world, client_for, django_assert_num_queries, n
+):
+    add_people(world, n)
+    add_units(world, n)
+    client = client_for(world.office)
+    url = reverse("org:unit_detail", args=[world.ganjingzi.pk])
+    client.get(url)
+    # 1 session, 2 user, 3 the user's role grants, 4 the unit with its parent,
+    # 5 the roles held over the unit with their people and units, 6 COUNT of the
+    # unit's people (pager), 7 the page of people, 8 their role grants (prefetch),
+    # 9 the sub-units, 10 the unit's history.
+    with django_assert_num_queries(10):
+        response = client.get(url, {"per_page": 200})
+    assert len(response.context["page"]) == n + 2
