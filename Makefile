@@ -22,7 +22,9 @@ messages: $(STAMP)
 demo: $(STAMP) messages
 	@mkdir -p var
 	$(BIN)/campaigndesk migrate --no-input -v 0
-	$(BIN)/campaigndesk demo --serve 127.0.0.1:$(PORT)
+	@# The demo campaign ran in 2018-2019: its clock starts on a day in phase one.
+	CAMPAIGNDESK_TODAY=$${CAMPAIGNDESK_TODAY:-2018-12-20} TASKS_IMMEDIATE=1 \
+	  $(BIN)/campaigndesk demo --serve 127.0.0.1:$(PORT)
 
 test: $(STAMP) messages
 	$(BIN)/ruff check .
@@ -36,6 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# make bench [DB=postgres] [BENCH_ARGS="--scale small --json var/bench.json"]; see docs/performance.md
 bench: $(STAMP) messages
 	$(BIN)/campaigndesk bench --db $(DB) $(BENCH_ARGS)
 

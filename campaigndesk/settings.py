@@ -21,6 +21,8 @@ local_settings module), so what a server runs with is what its environment says.
     LOG_LEVEL          default INFO.
     TASKS_IMMEDIATE    1 runs background jobs in the request (demo); default 0
                        uses the database queue and `campaigndesk db_worker`.
+    CAMPAIGNDESK_TODAY a date (YYYY-MM-DD) the application's clock starts from, for
+                       the demo of a past campaign (read by campaigndesk/clock.py).
 """
 
 from __future__ import annotations
