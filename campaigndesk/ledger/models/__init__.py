@@ -1,3 +1,4 @@
+from .imports import FINISHED_STATUSES, ImportJob, ImportKind, ImportStatus
 from .notices import (
     Delivery,
     DeliveryStatus,
@@ -22,12 +23,16 @@ from .tasks import (
 )
 
 __all__ = [
+    "FINISHED_STATUSES",
     "LIGHT_SEVERITY",
     "OPEN_STATUSES",
     "Attachment",
     "Delivery",
     "DeliveryStatus",
     "Escalation",
+    "ImportJob",
+    "ImportKind",
+    "ImportStatus",
     "Light",
     "Notification",
     "Priority",
