@@ -1,3 +1,99 @@
-from ninja import NinjaAPI
+"""The JSON API under /api/v1/: its routers, authentication, errors and documents.
 
-api = NinjaAPI(title="CampaignDesk API", version="1", urls_namespace="api")
+The OpenAPI document is at /api/v1/openapi.json and Swagger UI at /api/v1/docs,
+both readable without signing in (they describe the API, they hold no data).
+Swagger UI is served from the project's own static files: django-ninja ships them
+and only falls back to a CDN when "ninja" is missing from INSTALLED_APPS. The online
+validator badge is switched off, so the page makes no outside call, and it runs
+under the project's strict Content-Security-Policy unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, re_path
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI, Swagger
+
+from . import campaigns, org, tokens
+from .auth import AUTH
+from .common import in_requested_language, requested_language
+from .errors import METHOD_NOT_ALLOWED, NOT_FOUND, install_handlers
+
+DESCRIPTION = _(
+    "Read the campaign's set-up and organisation. Authenticate with the desk's session "
+    "or with `Authorization: Bearer <key>` (a key from `campaigndesk issue_token`). "
+    "Lists page by key: follow `next`. Bilingual fields come as `name_zh`, `name_en` and "
+    "`name` in the request's language (Accept-Language or `?lang=`). Every error is JSON "
+    '`{"detail": "..."}`.'
+)
+
+
+def _json_error(
+    request: HttpRequest, status: int, detail: Any, params: dict[str, Any] | None = None
+) -> HttpResponse:
+    language = requested_language(request)
+    with translation.override(language):
+        text = str(detail) % params if params else str(detail)
+    body = json.dumps({"detail": text}, ensure_ascii=False)
+    response = HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+    response["Content-Language"] = language
+    return response
+
+
+def _json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ninja answers a wrong method with a plain-text 405; give it the JSON error body."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and "json" not in response.get("Content-Type", ""):
+            allow = response.get("Allow", "")
+            params = {"method": request.method}
+            response = _json_error(request, 405, METHOD_NOT_ALLOWED, params)
+            response["Allow"] = allow
+        return response
+
+    return wrapper
+
+
+def _not_found(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    return _json_error(request, 404, NOT_FOUND)
+
+
+class CampaignDeskAPI(NinjaAPI):
+    @property
+    def urls(self) -> tuple[list[Any], str, str]:
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if not isinstance(pattern, URLPattern):
+                continue
+            if pattern.name == "api-root":
+                # ninja's root view only raises Http404 (Django's HTML page).
+                pattern.callback = _not_found
+            else:
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        # Anything else under /api/v1/ is a JSON 404, not the desk's HTML page.
+        patterns = [*patterns, re_path(r"^.*$", _not_found, name="not-found")]
+        return patterns, app_name, namespace
+
+
+api = CampaignDeskAPI(
+    title="CampaignDesk API",
+    version="1",
+    description=DESCRIPTION,  # type: ignore[arg-type]  (rendered per request)
+    urls_namespace="api",
+    auth=AUTH,
+    docs=Swagger(settings={"validatorUrl": None}),
+)
+api.add_decorator(in_requested_language, mode="view")
+install_handlers(api)
+api.add_router("", org.router)
+api.add_router("", campaigns.router)
+api.add_router("", tokens.router)
