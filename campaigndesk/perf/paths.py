@@ -1,0 +1,98 @@
+"""The paths `campaigndesk bench` drives, one line each.
+
+A capability that builds a screen adds its path here, with the ratio of `/healthz`
+throughput it must reach at city scale (see docs/performance.md):
+
+    BenchPath("ledger-deep", "/desk/ledger/", auth="session", target_ratio=LIST,
+              url=lambda user: ledger_deep_page_url(user)),
+
+`url` is a path, or a callable that takes the bench user (None for anonymous paths)
+and returns one from the bench database, e.g. a deep page or one task's page.
+`body` is sent with POST: a dict (form-encoded) or a string (JSON); the text `{n}`
+in it is replaced by a number unique to each request, so submissions differ.
+Session POSTs carry the CSRF cookie and X-CSRFToken header; token paths need none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Auth = Literal["none", "session", "token"]
+
+# Targets, as a share of /healthz requests per second in the same run.
+LIST = 0.08  # list pages: ledger, triage queue, workspace, staff lists, API lists
+DASHBOARD = 0.05  # dashboards: figures indexed or pre-aggregated
+SUBMIT = 0.30  # one-row writes with validation, rate limit and audit record
+P95_LIMIT_MS = 150.0  # every page at city scale, PostgreSQL, concurrency 8
+
+DEFAULT_USER = "office"  # the demo's campaign office account; sees the whole city
+
+
+@dataclass(frozen=True)
+class BenchPath:
+    name: str
+    url: str | Callable[[Any], str]
+    method: str = "GET"
+    auth: Auth = "none"
+    body: dict[str, str] | str | Callable[[Any], dict[str, str] | str] | None = None
+    target_ratio: float | None = None  # None: measured, no target (the baseline)
+    expect: int = 200  # the status a correct response has
+    user: str = DEFAULT_USER  # username for session and token paths
+    concurrency: int | None = None  # overrides --concurrency
+    # Slow paths (an export of 100,000 rows): time this many requests one after
+    # another instead of a timed load; the report gives their seconds as latency.
+    repeat: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.auth not in ("none", "session", "token"):
+            raise ValueError(f"{self.name}: auth must be none, session or token.")
+        if self.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            raise ValueError(f"{self.name}: unsupported method {self.method}.")
+
+    def resolve_url(self, user: Any = None) -> str:
+        return self.url(user) if callable(self.url) else self.url
+
+    def resolve_body(self, user: Any = None) -> dict[str, str] | str | None:
+        return self.body(user) if callable(self.body) else self.body
+
+
+BASELINE = "healthz"
+
+PATHS: list[BenchPath] = [
+    BenchPath(BASELINE, "/healthz"),
+    BenchPath("portal-home", "/", target_ratio=LIST),
+    BenchPath("desk-home", "/desk/", auth="session", target_ratio=DASHBOARD),
+    BenchPath("units-list", "/desk/org/units/", auth="session", target_ratio=LIST),
+    BenchPath("people-list", "/desk/org/people/", auth="session", target_ratio=LIST),
+    BenchPath("campaigns-list", "/desk/campaigns/", auth="session", target_ratio=LIST),
+    BenchPath("audit-list", "/desk/audit/", auth="session", target_ratio=LIST),
+    BenchPath("api-units", "/api/v1/units", auth="token", target_ratio=LIST),
+    BenchPath("api-people", "/api/v1/people", auth="token", target_ratio=LIST),
+    BenchPath("api-campaigns", "/api/v1/campaigns", auth="token", target_ratio=LIST),
+]
+
+
+def by_name(paths: Iterable[BenchPath] | None = None) -> dict[str, BenchPath]:
+    result: dict[str, BenchPath] = {}
+    for p in PATHS if paths is None else paths:
+        if p.name in result:
+            raise ValueError(f"Two bench paths are named {p.name!r}.")
+        result[p.name] = p
+    return result
+
+
+def select(only: Iterable[str] | None) -> list[BenchPath]:
+    """The registered paths named in `only` (all when empty), baseline first.
+
+    Raises KeyError naming the unknown names."""
+    registry = by_name()
+    wanted = [n for n in (only or []) if n]
+    unknown = [n for n in wanted if n not in registry]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    if not wanted:
+        return list(registry.values())
+    names = [BASELINE, *(n for n in wanted if n != BASELINE)]
+    return [registry[n] for n in names]

@@ -1,0 +1,284 @@
+"""Figures of one bench run: ratios, verdicts, the table and the JSON file."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import dataclass, field
+from typing import Any
+
+from .paths import BASELINE, P95_LIMIT_MS, BenchPath
+
+PASS, FAIL, NONE = "PASS", "FAIL", "-"
+
+
+@dataclass
+class Measurement:
+    """What the load generator saw for one path."""
+
+    requests: int
+    duration_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int  # socket errors, timeouts and responses with status >= 400
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.duration_s if self.duration_s > 0 else 0.0
+
+
+@dataclass
+class PathResult:
+    path: BenchPath
+    url: str
+    measurement: Measurement | None
+    queries: int | None = None
+    peak_rss_mb: float | None = None
+    ratio: float | None = None
+    note: str = ""  # why a path was not measured, or what went wrong with it
+
+    @property
+    def ratio_verdict(self) -> str:
+        return ratio_verdict(self.ratio, self.path.target_ratio)
+
+    @property
+    def p95_verdict(self) -> str:
+        if self.measurement is None:
+            return FAIL
+        return PASS if self.measurement.p95_ms < P95_LIMIT_MS else FAIL
+
+
+def ratio_verdict(ratio: float | None, target: float | None) -> str:
+    if target is None:
+        return NONE
+    if ratio is None:
+        return FAIL
+    return PASS if ratio >= target else FAIL
+
+
+def apply_ratios(results: list[PathResult]) -> None:
+    """Set each result's throughput as a share of the baseline's in the same run."""
+    base = next((r for r in results if r.path.name == BASELINE), None)
+    base_rps = base.measurement.rps if base and base.measurement else 0.0
+    for r in results:
+        r.ratio = r.measurement.rps / base_rps if r.measurement and base_rps > 0 else None
+
+
+@dataclass
+class Run:
+    scale: str
+    db: str
+    duration_s: float
+    concurrency: int
+    load_generator: str
+    results: list[PathResult]
+    prepared: dict[str, Any] = field(default_factory=dict)  # what the bench DB holds
+    notes: list[str] = field(default_factory=list)
+    load_before: tuple[float, float, float] | None = None  # 1/5/15-minute load averages
+    load_after: tuple[float, float, float] | None = None
+
+
+def machine() -> dict[str, Any]:
+    import django
+
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "cpu": _cpu_model(),
+        "platform": platform.platform(terse=True),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _loads(loads: tuple[float, float, float] | None) -> list[float] | None:
+    return None if loads is None else [round(x, 2) for x in loads]
+
+
+def path_entry(r: PathResult) -> dict[str, Any]:
+    m = r.measurement
+    return {
+        "name": r.path.name,
+        "method": r.path.method,
+        "url": r.url,
+        "auth": r.path.auth,
+        "rps": _round(m.rps, 1) if m else None,
+        "p50_ms": _round(m.p50_ms, 2) if m else None,
+        "p95_ms": _round(m.p95_ms, 2) if m else None,
+        "p99_ms": _round(m.p99_ms, 2) if m else None,
+        "requests": m.requests if m else 0,
+        "ratio": _round(r.ratio, 4),
+        "target_ratio": r.path.target_ratio,
+        "ratio_verdict": r.ratio_verdict,
+        "p95_verdict": r.p95_verdict,
+        "queries": r.queries,
+        "errors": m.errors if m else None,
+        "peak_rss_mb": _round(r.peak_rss_mb, 1),
+        "note": r.note,
+    }
+
+
+def to_json(run: Run, machine_info: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "scale": run.scale,
+        "db": run.db,
+        "machine": machine_info if machine_info is not None else machine(),
+        "duration_s": run.duration_s,
+        "concurrency": run.concurrency,
+        "load_generator": run.load_generator,
+        "load_average_before": _loads(run.load_before),
+        "load_average_after": _loads(run.load_after),
+        "prepared": run.prepared,
+        "p95_limit_ms": P95_LIMIT_MS,
+        "notes": run.notes,
+        "paths": [path_entry(r) for r in run.results],
+    }
+
+
+COLUMNS = [
+    ("path", "<"),
+    ("rps", ">"),
+    ("p50 ms", ">"),
+    ("p95 ms", ">"),
+    ("p99 ms", ">"),
+    ("ratio", ">"),
+    ("target", ">"),
+    ("ratio?", "<"),
+    ("p95<150?", "<"),
+    ("queries", ">"),
+    ("errors", ">"),
+    ("peak MB", ">"),
+]
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _percent(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio * 100:.1f}%"
+
+
+def table_rows(run: Run) -> list[list[str]]:
+    rows = []
+    for r in run.results:
+        e = path_entry(r)
+        rows.append(
+            [
+                r.path.name if r.path.method == "GET" else f"{r.path.name} ({r.path.method})",
+                _fmt(e["rps"], ",.0f"),
+                _fmt(e["p50_ms"], ".1f"),
+                _fmt(e["p95_ms"], ".1f"),
+                _fmt(e["p99_ms"], ".1f"),
+                _percent(e["ratio"]),
+                f"{r.path.target_ratio * 100:.0f}%" if r.path.target_ratio else "-",
+                e["ratio_verdict"],
+                e["p95_verdict"],
+                _fmt(e["queries"], "d"),
+                _fmt(e["errors"], "d"),
+                _fmt(e["peak_rss_mb"], ".0f"),
+            ]
+        )
+    return rows
+
+
+def render_table(headers: list[tuple[str, str]], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, (h, _) in enumerate(headers)]
+    widths = [max(len(h), w) for (h, _), w in zip(headers, widths, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            f"{c:{align}{w}}" for c, (_, align), w in zip(cells, headers, widths, strict=True)
+        ).rstrip()
+
+    out = [line([h for h, _ in headers]), line(["-" * w for w in widths])]
+    out.extend(line(row) for row in rows)
+    return "\n".join(out)
+
+
+def render(run: Run, machine_info: dict[str, Any] | None = None) -> str:
+    info = machine_info if machine_info is not None else machine()
+    head = (
+        f"scale={run.scale} db={run.db} duration={run.duration_s:g}s "
+        f"concurrency={run.concurrency} load generator={run.load_generator}\n"
+        f"machine: {info['cores']} cores ({info['cpu']}), Python {info['python']}, "
+        f"Django {info['django']}"
+    )
+    if run.load_before:
+        head += f"\nload average before: {' '.join(f'{x:.2f}' for x in run.load_before)}"
+    if run.load_after:
+        head += f", after: {' '.join(f'{x:.2f}' for x in run.load_after)}"
+    body = render_table(COLUMNS, table_rows(run)) if run.results else "(no paths)"
+    notes = "".join(f"\nnote: {n}" for n in run.notes)
+    notes += "".join(f"\nnote: {r.path.name}: {r.note}" for r in run.results if r.note)
+    return f"{head}\n\n{body}\n{notes}".rstrip() + "\n"
+
+
+# --- growth: city against small --------------------------------------------------------
+
+GROWTH_LIMIT = 1.3  # p95 at city scale may be at most 1.3 x p95 at small scale
+
+
+def growth(small: Run, city: Run) -> list[dict[str, Any]]:
+    small_by = {r.path.name: r for r in small.results}
+    rows = []
+    for r in city.results:
+        s = small_by.get(r.path.name)
+        sp = s.measurement.p95_ms if s and s.measurement else None
+        cp = r.measurement.p95_ms if r.measurement else None
+        ratio = cp / sp if sp and cp is not None else None
+        rows.append(
+            {
+                "name": r.path.name,
+                "small_p95_ms": _round(sp, 2),
+                "city_p95_ms": _round(cp, 2),
+                "ratio": _round(ratio, 3),
+                "verdict": NONE
+                if r.path.name == BASELINE
+                else (PASS if ratio is not None and ratio <= GROWTH_LIMIT else FAIL),
+            }
+        )
+    return rows
+
+
+def render_growth(rows: list[dict[str, Any]]) -> str:
+    headers = [
+        ("path", "<"),
+        ("small p95 ms", ">"),
+        ("city p95 ms", ">"),
+        ("city/small", ">"),
+        (f"<={GROWTH_LIMIT}?", "<"),
+    ]
+    body = [
+        [
+            g["name"],
+            _fmt(g["small_p95_ms"], ".1f"),
+            _fmt(g["city_p95_ms"], ".1f"),
+            _fmt(g["ratio"], ".2f"),
+            g["verdict"],
+        ]
+        for g in rows
+    ]
+    return render_table(headers, body) + "\n"
+
+
+def write_json(path: str, data: dict[str, Any]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2)
+        fh.write("\n")

@@ -1,0 +1,195 @@
+"""One bench run: prepare the database, start the server, drive each path, report."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import loadgen, prepare
+from .paths import BenchPath
+from .report import Measurement, PathResult, Run, apply_ratios
+from .server import MemorySampler, Server
+
+Say = Callable[[str], None]
+PROBE_MARK = "BENCH_PROBE "
+
+
+@dataclass
+class Options:
+    scale: str
+    db: str
+    duration: float = 10.0
+    concurrency: int = 8
+    warmup: float = 3.0
+    keep_server: bool = False
+
+
+def server_env(db_url: str, static_root: Path, secret_key: str) -> dict[str, str]:
+    """The environment of production: DEBUG off, a real key, collected static files."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=db_url,
+        DEBUG="0",
+        SECRET_KEY=secret_key,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL="0",
+        STATIC_ROOT=str(static_root),
+        LOG_LEVEL="WARNING",
+        TASKS_IMMEDIATE="0",
+    )
+    return env
+
+
+def load_average() -> tuple[float, float, float] | None:
+    try:
+        return os.getloadavg()
+    except OSError:
+        return None
+
+
+def run_probe(paths: list[BenchPath], env: dict[str, str], say: Say) -> dict[str, Any]:
+    probe_env = {**env, "ALLOWED_HOSTS": env["ALLOWED_HOSTS"] + ",testserver"}
+    proc = prepare.run_command(
+        ["bench_probe", "--paths", ",".join(p.name for p in paths)], probe_env, say
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith(PROBE_MARK):
+            return json.loads(line[len(PROBE_MARK) :])
+    raise RuntimeError(
+        "bench_probe printed no result:\n" + proc.stdout[-2000:] + proc.stderr[-2000:]
+    )
+
+
+def preflight(req: loadgen.Request, expect: int) -> str:
+    """One request without following redirects: what is wrong with it, or ''."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    data = req.body.replace(loadgen.COUNTER, "1").encode() if req.body is not None else None
+    request = urllib.request.Request(  # noqa: S310 (our own loopback URL)
+        req.url, data=data, headers=dict(req.headers), method=req.method
+    )
+    try:
+        with opener.open(request, timeout=60) as resp:
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except OSError as exc:
+        return f"request failed: {exc}"
+    return f"answered {status}, expected {expect}" if status != expect else ""
+
+
+def bench_run(
+    paths: list[BenchPath], options: Options, say: Say, generator: Any | None = None
+) -> Run:
+    gen = generator or loadgen.generator()
+    notes: list[str] = []
+    if isinstance(gen, loadgen.PythonLoad):
+        notes.append("wrk was not available: the built-in Python load generator ran (lower rps).")
+    prepared = prepare.prepare(options.db, options.scale, say)
+    if prepared.info.get("missing_generators"):
+        notes.append(
+            "scale generators not yet built, so the database lacks: "
+            + ", ".join(prepared.info["missing_generators"])
+        )
+    if not prepared.info.get("demo"):
+        notes.append("the Dalian demo was not loaded (no load_demo command)")
+
+    workdir = Path(tempfile.mkdtemp(prefix="cd-bench-"))
+    static_root = workdir / "static"
+    env = server_env(prepared.url, static_root, secrets.token_urlsafe(48))
+    say("collecting static files")
+    prepare.run_command(["collectstatic", "--no-input", "-v", "0"], env, say)
+    say("signing in the bench user, resolving URLs, counting queries")
+    probed = run_probe(paths, env, say)["paths"]
+
+    server = Server(env, workdir / "gunicorn.log")
+    results: list[PathResult] = []
+    load_before = load_average()
+    try:
+        say(f"starting gunicorn ({server.workers} sync workers) on {server.base_url}")
+        server.start()
+        for path in paths:
+            results.append(_bench_path(server, gen, path, probed.get(path.name, {}), options, say))
+    finally:
+        if options.keep_server:
+            say(
+                f"server left running: {server.base_url} (pid {server.proc.pid if server.proc else '-'})"
+            )
+            say(f"its files: {workdir}")
+        else:
+            server.stop()
+            shutil.rmtree(workdir, ignore_errors=True)
+    apply_ratios(results)
+    for r in results:
+        if r.measurement and r.measurement.errors:
+            r.note = (r.note + "; " if r.note else "") + f"{r.measurement.errors} errors"
+    return Run(
+        scale=options.scale,
+        db=options.db,
+        duration_s=options.duration,
+        concurrency=options.concurrency,
+        load_generator=gen.name,
+        results=results,
+        prepared={k: v for k, v in prepared.info.items() if k != "version"},
+        notes=notes,
+        load_before=load_before,
+        load_after=load_average(),
+    )
+
+
+def _bench_path(
+    server: Server,
+    gen: Any,
+    path: BenchPath,
+    probed: dict[str, Any],
+    options: Options,
+    say: Say,
+) -> PathResult:
+    if "error" in probed or "url" not in probed:
+        reason = probed.get("error", "the probe did not reach it")
+        say(f"{path.name}: skipped ({reason})")
+        return PathResult(path, "", None, note=f"not measured: {reason}")
+    url = probed["url"]
+    result = PathResult(path, url, None, queries=probed.get("queries"))
+    if probed.get("status") != path.expect:
+        result.note = f"probe got status {probed.get('status')}, expected {path.expect}"
+    if probed.get("auth") != path.auth:
+        result.note = f"used {probed.get('auth')} auth: {path.auth} is not available"
+    req = loadgen.Request(
+        path.method, server.base_url + url, probed.get("headers", {}), probed.get("body")
+    )
+    complaint = preflight(req, path.expect)
+    if complaint:
+        say(f"{path.name}: skipped, {complaint}")
+        result.note = f"not measured: {complaint}"
+        return result
+    concurrency = path.concurrency or options.concurrency
+    if options.warmup > 0 and not path.repeat:
+        gen.run(req, options.warmup, concurrency)
+    started = time.monotonic()
+    with MemorySampler(server) as memory:
+        if path.repeat:
+            result.measurement = loadgen.sequential(req, path.repeat)
+        else:
+            result.measurement = gen.run(req, options.duration, concurrency)
+    result.peak_rss_mb = memory.peak_mb
+    m: Measurement = result.measurement
+    say(
+        f"{path.name}: {m.rps:,.0f} req/s, p95 {m.p95_ms:.1f} ms, {m.errors} errors "
+        f"({time.monotonic() - started:.0f} s)"
+    )
+    return result
