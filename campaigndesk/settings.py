@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "campaigndesk.audit",
     "campaigndesk.campaigns",
     "campaigndesk.ledger",
+    "campaigndesk.suggestions",
     "campaigndesk.api",
     "campaigndesk.portal",
     "campaigndesk.demo",

@@ -150,6 +150,12 @@ class Campaign(models.Model):
         default=3,
         validators=[MinValueValidator(0), MaxValueValidator(30)],
     )
+    answer_limit_days = models.PositiveSmallIntegerField(
+        _("time to answer a suggestion (working days)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
+    accepts_suggestions = models.BooleanField(_("accepting suggestions from the public"), default=True)
     is_public = models.BooleanField(_("shown on the public portal"), default=True)
 
     title = bilingual("title")

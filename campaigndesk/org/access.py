@@ -154,6 +154,12 @@ def visible_people(user: Any, *, include_inactive: bool = False):
     return people if include_inactive else people.filter(is_active=True)
 
 
+def sees_whole_city(user: Any, roles: Iterable[str] | None = None) -> bool:
+    """True when one of the person's grants (of `roles`) sits at the top of the tree."""
+    g = grants(user)
+    return g.superuser or any(len(p) == PATH_STEP + 1 for p in g.paths(roles))
+
+
 def scope_depth(user: Any) -> int:
     """Depth of the shallowest unit the person sees (0 for the root), for indenting trees."""
     paths = grants(user).paths()
@@ -275,8 +281,4 @@ def _manage_people(user: Any, unit: Unit | None) -> bool:
 @rule("audit.view_trail")
 def _view_trail(user: Any, _obj: Any) -> bool:
     """The whole trail: the office, the leading group and city-level auditors (viewers)."""
-    g = grants(user)
-    top_level = PATH_STEP + 1
-    return g.superuser or any(
-        len(p) == top_level for p in g.paths([Role.OFFICE, Role.LEADER, Role.VIEWER])
-    )
+    return sees_whole_city(user, [Role.OFFICE, Role.LEADER, Role.VIEWER])

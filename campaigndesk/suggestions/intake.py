@@ -1,0 +1,299 @@
+"""Public intake: a citizen submits without an account and tracks with a number and a code.
+
+Every acknowledged submission is committed before the tracking number is shown,
+so none is lost. Abuse controls need no outside service: rate limits per client
+address and per contact (counted in the database, shared by every app server), a
+honeypot field, a signed arithmetic challenge that must not be answered too fast,
+length limits, and text cleaned of control characters (it is never rendered as HTML).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from campaigndesk import clock
+from campaigndesk.audit import trail
+from campaigndesk.core.uploads import DOC, DOCX, GIF, JPEG, PDF, PNG, WEBP, check_upload
+
+from .models import Channel, IntakeThrottle, Suggestion, SuggestionAttachment
+
+MAX_TITLE = 120
+MAX_BODY = 5000
+MIN_BODY = 10
+MAX_FILES = 3
+MAX_FILE_BYTES = 10 * 1024 * 1024
+SUGGESTION_KINDS = (PDF, PNG, JPEG, GIF, WEBP, DOCX, DOC)
+
+# (limit, window in seconds)
+PER_CLIENT = [(5, 600), (30, 86400)]
+PER_CONTACT = [(5, 86400)]
+TRACK_ATTEMPTS = (20, 600)
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+CHALLENGE_SALT = "campaigndesk.suggestions.challenge"
+CHALLENGE_MIN_SECONDS = 2
+CHALLENGE_MAX_AGE = 2 * 60 * 60
+
+# Called inside the submission's transaction with the new suggestion (the triage
+# app registers auto-routing and duplicate detection here).
+INTAKE_HOOKS: list[Callable[[Suggestion], None]] = []
+
+
+class Throttled(Exception):
+    """Too many attempts from one client or contact; `retry_after` is in seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def client_hash(address: str) -> str:
+    """A keyed hash of the client's address: counts attempts without storing the address."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"client:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _contact_hash(contact: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"contact:{contact.lower()}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def hit(key: str, limit: int, window_seconds: int) -> int | None:
+    """Count one attempt for `key`; None when allowed, else seconds until it is allowed again."""
+    now = int(clock.now().timestamp())
+    window = now // window_seconds
+    with transaction.atomic():
+        updated = IntakeThrottle.objects.filter(key=key, window=window).update(count=F("count") + 1)
+        if not updated:
+            try:
+                with transaction.atomic():
+                    IntakeThrottle.objects.create(key=key, window=window, count=1)
+            except IntegrityError:
+                IntakeThrottle.objects.filter(key=key, window=window).update(count=F("count") + 1)
+        count = (
+            IntakeThrottle.objects.filter(key=key, window=window)
+            .values_list("count", flat=True)
+            .first()
+            or 0
+        )
+    if count > limit:
+        return (window + 1) * window_seconds - now
+    return None
+
+
+def _check_rates(client: str, contacts: Iterable[str]) -> None:
+    checks = [(f"c:{client}", limit, seconds) for limit, seconds in PER_CLIENT]
+    checks += [
+        (f"p:{_contact_hash(c)}", limit, seconds)
+        for c in contacts
+        if c
+        for limit, seconds in PER_CONTACT
+    ]
+    for key, limit, seconds in checks:
+        wait = hit(key[:80], limit, seconds)
+        if wait is not None:
+            minutes = max(1, round(wait / 60))
+            raise Throttled(
+                _(
+                    "Too many suggestions from the same sender. Please try again in %(minutes)s minutes."
+                )
+                % {"minutes": minutes},
+                wait,
+            )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(
+    value: str, *, field: str, max_length: int, min_length: int = 0, multiline: bool = True
+) -> str:
+    """NFC-normalised text without control or direction-override characters.
+
+    Malformed Unicode (lone surrogates) is refused rather than stored.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            {field: _("The text contains characters that are not valid Unicode.")}
+        ) from None
+    value = unicodedata.normalize("NFC", value)
+    value = _CONTROL.sub("", value.replace("\r\n", "\n"))
+    if not multiline:
+        value = " ".join(value.split())
+    value = value.strip()
+    if len(value) > max_length:
+        raise ValidationError(
+            {
+                field: _("Please keep this to %(max)s characters (it has %(count)s).")
+                % {"max": max_length, "count": len(value)}
+            }
+        )
+    if len(value) < min_length:
+        raise ValidationError(
+            {field: _("Please write at least %(min)s characters.") % {"min": min_length}}
+        )
+    return value
+
+
+def make_challenge() -> tuple[str, str]:
+    """A small sum and a signed token that carries its answer and the time it was made."""
+    a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
+    token = signing.dumps({"s": a + b, "t": int(time.time())}, salt=CHALLENGE_SALT, compress=True)
+    return _("What is %(a)s plus %(b)s?") % {"a": a, "b": b}, token
+
+
+def check_challenge(token: str, answer: Any) -> None:
+    try:
+        data = signing.loads(token or "", salt=CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE)
+    except signing.BadSignature:
+        raise ValidationError(
+            {"challenge": _("The check question expired. Please answer the new one.")}
+        ) from None
+    age = time.time() - data.get("t", 0)
+    if age > CHALLENGE_MAX_AGE:
+        raise ValidationError(
+            {"challenge": _("The check question expired. Please answer the new one.")}
+        )
+    if age < CHALLENGE_MIN_SECONDS:
+        raise ValidationError(
+            {"challenge": _("That was too fast. Please read the question and try again.")}
+        )
+    if str(answer).strip() != str(data["s"]):
+        raise ValidationError({"challenge": _("The answer to the check question is wrong.")})
+
+
+def new_tracking_number(campaign: Any) -> str:
+    """E.g. JY181220-7K3MQ: readable over the phone, unguessable enough with its code."""
+    stamp = clock.now().strftime("%y%m%d")
+    return f"JY{stamp}-{''.join(secrets.choice(CODE_ALPHABET) for _ in range(5))}"
+
+
+def hash_code(code: str) -> str:
+    """Keyed, so a copy of the database alone does not let anyone try codes offline."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"code:{code.strip().upper()}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Receipt:
+    suggestion: Suggestion
+    tracking_number: str
+    secret_code: str
+
+
+def submit(
+    *,
+    campaign: Any,
+    title: str,
+    body: str,
+    client: str,
+    category: Any = None,
+    key_task: Any = None,
+    district: Any = None,
+    name: str = "",
+    phone: str = "",
+    email: str = "",
+    files: Iterable[Any] = (),
+    channel: str = Channel.WEB,
+    source_note: str = "",
+    actor: Any = None,
+    throttle: bool = True,
+) -> Receipt:
+    """Take in one suggestion. Raises ValidationError (form errors) or Throttled."""
+    if not campaign.accepts_suggestions:
+        raise ValidationError(_("This campaign is not taking suggestions at the moment."))
+    title = clean_text(title, field="title", max_length=MAX_TITLE, min_length=2, multiline=False)
+    body = clean_text(body, field="body", max_length=MAX_BODY, min_length=MIN_BODY)
+    name = clean_text(name, field="name", max_length=60, multiline=False)
+    phone = clean_text(phone, field="phone", max_length=30, multiline=False)
+    if phone and not re.fullmatch(r"[0-9+()\- ]{5,30}", phone):
+        raise ValidationError({"phone": _("Enter a phone number with digits only.")})
+    email = clean_text(email, field="email", max_length=254, multiline=False)
+    if category is not None and category.campaign_id != campaign.pk:
+        raise ValidationError({"category": _("Choose a category of this campaign.")})
+    if key_task is not None and key_task.campaign_id != campaign.pk:
+        raise ValidationError({"key_task": _("Choose a key task of this campaign.")})
+    files = list(files)
+    if len(files) > MAX_FILES:
+        raise ValidationError({"files": _("Attach at most %(max)s files.") % {"max": MAX_FILES}})
+    kinds = [check_upload(f, SUGGESTION_KINDS, MAX_FILE_BYTES) for f in files]
+    if throttle:
+        _check_rates(client, [phone, email])
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    now = clock.now()
+    for _attempt in range(5):
+        number = new_tracking_number(campaign)
+        try:
+            with transaction.atomic():
+                suggestion = Suggestion(
+                    campaign=campaign,
+                    tracking_number=number,
+                    secret_hash=hash_code(code),
+                    title=title,
+                    body=body,
+                    category=category,
+                    key_task=key_task,
+                    district=district,
+                    name=name,
+                    phone=phone,
+                    email=email,
+                    channel=channel,
+                    source_note=source_note[:200],
+                    client_hash=client,
+                    created_at=now,
+                    updated_at=now,
+                )
+                suggestion.save(force_insert=True)
+                for upload, kind in zip(files, kinds, strict=True):
+                    attachment = SuggestionAttachment(
+                        suggestion=suggestion,
+                        name=upload.name[:200],
+                        size=upload.size,
+                        content_type=kind.content_type,
+                    )
+                    attachment.file.save(
+                        f"{secrets.token_hex(8)}{kind.extensions[0]}", upload, save=False
+                    )
+                    attachment.save()
+                after = trail.snapshot(suggestion)
+                after.pop("secret_hash", None)
+                trail.record(actor, "create", suggestion, action="suggestions.submit", after=after)
+                for hook in INTAKE_HOOKS:
+                    hook(suggestion)
+            return Receipt(suggestion, number, code)
+        except IntegrityError:
+            if Suggestion.objects.filter(tracking_number=number).exists():
+                continue  # a tracking number collision: draw another
+            raise
+    raise RuntimeError("could not draw a free tracking number")
+
+
+def track(number: str, code: str, client: str) -> Suggestion | None:
+    """The suggestion when number and code match; None otherwise (same answer for both)."""
+    limit, seconds = TRACK_ATTEMPTS
+    if hit(f"t:{client}", limit, seconds) is not None:
+        raise Throttled(_("Too many tracking attempts. Please wait a few minutes."), seconds)
+    number = (number or "").strip().upper()[:20]
+    suggestion = (
+        Suggestion.objects.filter(tracking_number=number).select_related("category", "unit").first()
+    )
+    if suggestion is None or not hmac.compare_digest(suggestion.secret_hash, hash_code(code or "")):
+        return None
+    return suggestion
