@@ -78,6 +78,7 @@ class Run:
     notes: list[str] = field(default_factory=list)
     load_before: tuple[float, float, float] | None = None  # 1/5/15-minute load averages
     load_after: tuple[float, float, float] | None = None
+    commit: str | None = None  # the code measured: git commit, "+changes" when uncommitted
 
 
 def machine() -> dict[str, Any]:
@@ -138,6 +139,7 @@ def to_json(run: Run, machine_info: dict[str, Any] | None = None) -> dict[str, A
     return {
         "scale": run.scale,
         "db": run.db,
+        "commit": run.commit,
         "machine": machine_info if machine_info is not None else machine(),
         "duration_s": run.duration_s,
         "concurrency": run.concurrency,
@@ -216,7 +218,8 @@ def render(run: Run, machine_info: dict[str, Any] | None = None) -> str:
     info = machine_info if machine_info is not None else machine()
     head = (
         f"scale={run.scale} db={run.db} duration={run.duration_s:g}s "
-        f"concurrency={run.concurrency} load generator={run.load_generator}\n"
+        f"concurrency={run.concurrency} load generator={run.load_generator} "
+        f"commit={run.commit or '-'}\n"
         f"machine: {info['cores']} cores ({info['cpu']}), Python {info['python']}, "
         f"Django {info['django']}"
     )

@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import shutil
+import subprocess
 import tempfile
 import time
 import urllib.error
@@ -55,6 +56,28 @@ def load_average() -> tuple[float, float, float] | None:
         return os.getloadavg()
     except OSError:
         return None
+
+
+def source_version() -> str | None:
+    """The git commit of the code being measured, marked when the tree has changes."""
+    from django.conf import settings
+
+    def git(*args: str) -> str:
+        return subprocess.run(  # noqa: S603
+            ["git", *args],  # noqa: S607
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "campaigndesk")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+changes" if dirty else "")
 
 
 def run_probe(paths: list[BenchPath], env: dict[str, str], say: Say) -> dict[str, Any]:
@@ -148,6 +171,7 @@ def bench_run(
         notes=notes,
         load_before=load_before,
         load_after=load_average(),
+        commit=source_version(),
     )
 
 
@@ -165,17 +189,20 @@ def _bench_path(
         return PathResult(path, "", None, note=f"not measured: {reason}")
     url = probed["url"]
     result = PathResult(path, url, None, queries=probed.get("queries"))
+    notes = []
     if probed.get("status") != path.expect:
-        result.note = f"probe got status {probed.get('status')}, expected {path.expect}"
+        notes.append(f"probe got status {probed.get('status')}, expected {path.expect}")
     if probed.get("auth") != path.auth:
-        result.note = f"used {probed.get('auth')} auth: {path.auth} is not available"
+        notes.append(f"used {probed.get('auth')} auth: {path.auth} is not available")
     req = loadgen.Request(
         path.method, server.base_url + url, probed.get("headers", {}), probed.get("body")
     )
     complaint = preflight(req, path.expect)
     if complaint:
         say(f"{path.name}: skipped, {complaint}")
-        result.note = f"not measured: {complaint}"
+        notes.append(f"not measured: {complaint}")
+    result.note = "; ".join(notes)
+    if complaint:
         return result
     concurrency = path.concurrency or options.concurrency
     if options.warmup > 0 and not path.repeat:
