@@ -239,19 +239,28 @@ GROWTH_LIMIT = 1.3  # p95 at city scale may be at most 1.3 x p95 at small scale
 
 
 def growth(small: Run, city: Run) -> list[dict[str, Any]]:
+    """city/small p95 per path. `adjusted` divides by the same ratio of /healthz, to
+    take out a machine that was busier during one of the two runs."""
     small_by = {r.path.name: r for r in small.results}
+
+    def p95(r: PathResult | None) -> float | None:
+        return r.measurement.p95_ms if r is not None and r.measurement else None
+
+    base = next((r for r in city.results if r.path.name == BASELINE), None)
+    base_small, base_city = p95(small_by.get(BASELINE)), p95(base)
+    base_ratio = base_city / base_small if base_small and base_city else None
     rows = []
     for r in city.results:
-        s = small_by.get(r.path.name)
-        sp = s.measurement.p95_ms if s and s.measurement else None
-        cp = r.measurement.p95_ms if r.measurement else None
+        sp, cp = p95(small_by.get(r.path.name)), p95(r)
         ratio = cp / sp if sp and cp is not None else None
+        adjusted = ratio / base_ratio if ratio is not None and base_ratio else None
         rows.append(
             {
                 "name": r.path.name,
                 "small_p95_ms": _round(sp, 2),
                 "city_p95_ms": _round(cp, 2),
                 "ratio": _round(ratio, 3),
+                "adjusted": _round(adjusted, 3),
                 "verdict": NONE
                 if r.path.name == BASELINE
                 else (PASS if ratio is not None and ratio <= GROWTH_LIMIT else FAIL),
@@ -267,6 +276,7 @@ def render_growth(rows: list[dict[str, Any]]) -> str:
         ("city p95 ms", ">"),
         ("city/small", ">"),
         (f"<={GROWTH_LIMIT}?", "<"),
+        ("adjusted", ">"),
     ]
     body = [
         [
@@ -275,10 +285,14 @@ def render_growth(rows: list[dict[str, Any]]) -> str:
             _fmt(g["city_p95_ms"], ".1f"),
             _fmt(g["ratio"], ".2f"),
             g["verdict"],
+            _fmt(g["adjusted"], ".2f"),
         ]
         for g in rows
     ]
-    return render_table(headers, body) + "\n"
+    return (
+        render_table(headers, body)
+        + "\nadjusted: city/small divided by the same ratio for /healthz (machine noise)\n"
+    )
 
 
 def write_json(path: str, data: dict[str, Any]) -> None:

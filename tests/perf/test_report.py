@@ -164,5 +164,21 @@ def test_growth_divides_city_p95_by_small_p95_and_allows_1_3():
 
     assert rows[1]["ratio"] == 1.5
     assert rows[1]["verdict"] == FAIL
+    assert rows[0]["verdict"] == "-"  # the baseline has no limit
     city.results[1].measurement = measured(90, 52)
     assert growth(small, city)[1]["verdict"] == PASS
+
+
+def test_growth_adjusts_for_a_machine_that_was_busier_in_one_run():
+    base, page = PATHS[0], PATHS[1]
+    small = a_run(
+        [PathResult(base, "/", measured(4000, 5)), PathResult(page, "/", measured(100, 40))],
+        "small",
+    )
+    city = a_run(
+        [PathResult(base, "/", measured(2000, 10)), PathResult(page, "/", measured(50, 80))]
+    )
+    row = growth(small, city)[1]
+
+    assert row["ratio"] == 2.0
+    assert row["adjusted"] == 1.0  # /healthz slowed down as much
