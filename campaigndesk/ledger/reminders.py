@@ -49,7 +49,8 @@ def recipients(task: Task, level: str) -> list[User]:
     return list(User.objects.filter(pk__in=grants.values("user_id")).order_by("pk"))
 
 
-def _title(kind: str, task: Task) -> str:
+def reminder_title(kind: str, deadline: Any, task_title: str) -> str:
+    """The notification's title in the active language (email renders it in both)."""
     titles = {
         ReminderKind.BEFORE_DEADLINE: _("Due on %(deadline)s: %(task)s"),
         ReminderKind.OVERDUE: _("Overdue since %(deadline)s: %(task)s"),
@@ -57,7 +58,11 @@ def _title(kind: str, task: Task) -> str:
         ReminderKind.LATE_REPORT: _("Progress report missing: %(task)s"),
         ReminderKind.MANUAL: _("Reminder from the office: %(task)s"),
     }
-    return titles[kind] % {"deadline": task.deadline, "task": task.title[:150]}
+    return titles[kind] % {"deadline": deadline, "task": task_title[:150]}
+
+
+def _title(kind: str, task: Task) -> str:
+    return reminder_title(kind, task.deadline, task.title)
 
 
 def issue_reminder(
@@ -110,10 +115,14 @@ def _notify(task: Task, reminder: Reminder, people: Iterable[User]) -> None:
     payload = {
         "reminder": reminder.pk,
         "task": task.pk,
+        "kind": reminder.kind,
+        "level": reminder.level,
         "title": title,
+        "task_title": task.title,
         "message": reminder.message,
         "deadline": task.deadline.isoformat(),
         "unit": task.lead_unit.name_zh,
+        "unit_en": task.lead_unit.name_en,
         "url": url,
     }
     deliveries = [
@@ -177,6 +186,13 @@ def mark_read(actor: Any, notifications: Iterable[Notification]) -> int:
     """Mark the person's own notifications read (others' are silently skipped)."""
     ids = [n.pk for n in notifications if n.recipient_id == actor.pk]
     return Notification.objects.filter(pk__in=ids, read_at__isnull=True).update(read_at=clock.now())
+
+
+def mark_all_read(actor: Any) -> int:
+    """Mark every unread notification of the person read; returns how many."""
+    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(
+        read_at=clock.now()
+    )
 
 
 def unread_count(user: Any) -> int:

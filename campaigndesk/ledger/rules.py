@@ -49,3 +49,14 @@ def _edit(user: Any, task: Any) -> bool:
 def _supervise(user: Any, _task: Any) -> bool:
     """Verify and close, send back, reopen, cancel, reassign, remind, lock periods."""
     return grants(user).has(Role.OFFICE)
+
+
+@rule("ledger.manage_webhook")
+def _manage_webhook(user: Any, unit: Any) -> bool:
+    """Set a unit's chat-robot webhook: the office, or the head of the unit (or a unit above)."""
+    g = grants(user)
+    if g.has(Role.OFFICE):
+        return True
+    if unit is None:
+        return g.has(Role.UNIT_HEAD)
+    return g.covers(unit, [Role.UNIT_HEAD])
