@@ -14,6 +14,9 @@
  *                              HTML tooltips carry style="" attributes, which the
  *                              CSP blocks. For the same reason do not use the
  *                              toolbox "dataView" feature.
+ *                              A data item with a `url` (a path on this site)
+ *                              opens that address when clicked, e.g. a chart
+ *                              segment opens the list filtered to it.
  *   data-autosubmit            on a <select> inside a form: submits the form when
  *                              the choice changes (filter bars).
  */
@@ -84,6 +87,14 @@
     return option;
   }
 
+  // Only paths on this site ("/..."), never another origin ("//host" or "javascript:").
+  function openItemUrl(params) {
+    var url = params && params.data && params.data.url;
+    if (typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/") {
+      window.location.href = url;
+    }
+  }
+
   function drawCharts(root) {
     if (!window.echarts || !root.querySelectorAll) {
       return;
@@ -107,6 +118,7 @@
       registerTheme();
       var chart = window.echarts.init(node, THEME, { renderer: "svg" });
       chart.setOption(withRichTextTooltips(option));
+      chart.on("click", openItemUrl);
       node.setAttribute("data-chart-drawn", "1");
       charts.push(chart);
     }

@@ -1,0 +1,316 @@
+"""The ledger dashboard: counts by light and status, on-time rate by unit, the trend,
+progress by phase. The figures come from `ledger.stats` (GROUP BYs, reused by bulletins
+and the API); this view only turns them into ECharts options and tables.
+
+Each chart item carries the address of the ledger list filtered to it (`url`), which
+app.js opens on click; the tables under the charts give the same figures and links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from campaigndesk import clock
+from campaigndesk.campaigns.models import Campaign
+from campaigndesk.org import access
+
+from .. import stats
+from ..models import Light, TaskStatus
+from ..queries import visible_tasks
+from .lists import campaign_choices, campaign_for_request
+
+# The colours of app.css's badges, so a light looks the same in the chart and the table.
+LIGHT_COLOURS = {
+    Light.RED: "#c0392b",
+    Light.GREY: "#6c7a89",
+    Light.YELLOW: "#d4a017",
+    Light.GREEN: "#2e8b57",
+    Light.NONE: "#b8c2cc",
+}
+OVERDUE_STATUSES = list(stats.LATE_STATUSES)
+
+
+def _list_url(campaign: Campaign, **params: Any) -> str:
+    q = QueryDict(mutable=True)
+    q["campaign"] = str(campaign.pk)
+    for name, value in params.items():
+        if isinstance(value, (list, tuple)):
+            q.setlist(name, [str(v) for v in value])
+        else:
+            q[name] = str(value)
+    return f"{reverse('ledger:list')}?{q.urlencode()}"
+
+
+def _tooltip(trigger: str = "item") -> dict[str, Any]:
+    return {"trigger": trigger}
+
+
+def _lights(campaign: Campaign, counts: dict[str, int]) -> tuple[list[dict], dict]:
+    rows = [
+        {
+            "light": light,
+            "name": stats.LIGHT_NAMES[light],
+            "count": counts[light],
+            "url": _list_url(campaign, light=light),
+        }
+        for light in stats.LIGHT_ORDER
+    ]
+    option = {
+        "tooltip": _tooltip(),
+        "legend": {"bottom": 0},
+        "series": [
+            {
+                "type": "pie",
+                "radius": ["40%", "70%"],
+                "label": {"formatter": "{b}: {c}"},
+                "data": [
+                    {
+                        "name": r["name"],
+                        "value": r["count"],
+                        "url": r["url"],
+                        "itemStyle": {"color": LIGHT_COLOURS[r["light"]]},
+                    }
+                    for r in rows
+                    if r["count"]
+                ],
+            }
+        ],
+    }
+    return rows, option
+
+
+def _statuses(campaign: Campaign, counts: dict[str, int]) -> tuple[list[dict], dict]:
+    rows = [
+        {
+            "status": status,
+            "name": TaskStatus(status).label,
+            "count": counts[status],
+            "url": _list_url(campaign, status=status),
+        }
+        for status in counts
+    ]
+    option = {
+        "tooltip": _tooltip("axis"),
+        "grid": {"left": 8, "right": 16, "top": 16, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "value", "minInterval": 1},
+        "yAxis": {"type": "category", "inverse": True, "data": [r["name"] for r in rows]},
+        "series": [
+            {
+                "type": "bar",
+                "name": _("Tasks"),
+                "data": [{"value": r["count"], "url": r["url"]} for r in rows],
+            }
+        ],
+    }
+    return rows, option
+
+
+def _units(user: Any, campaign: Campaign, units: list[stats.UnitFigures]) -> tuple[list, dict]:
+    grants = access.grants(user)
+    yesterday = (clock.today() - dt.timedelta(days=1)).isoformat()
+    rows = [
+        {
+            "figures": f,
+            # Only units the person may filter by get a link (a shared task's lead unit
+            # may lie outside their own units).
+            "url": _list_url(campaign, unit=f.unit.pk) if grants.covers(f.unit) else None,
+        }
+        for f in units
+    ]
+    names = [r["figures"].unit.name for r in rows]
+    option = {
+        "tooltip": _tooltip("axis"),
+        "legend": {"bottom": 0},
+        "grid": {"left": 8, "right": 16, "top": 16, "bottom": 32, "containLabel": True},
+        "xAxis": [
+            {"type": "value", "name": _("On time (%)"), "max": 100},
+            {"type": "value", "name": _("Overdue"), "minInterval": 1},
+        ],
+        "yAxis": {"type": "category", "inverse": True, "data": names},
+        "series": [
+            {
+                "type": "bar",
+                "name": _("On-time rate (%)"),
+                "xAxisIndex": 0,
+                "data": [
+                    {"value": r["figures"].on_time_rate, "url": r["url"]}
+                    if r["url"]
+                    else {"value": r["figures"].on_time_rate}
+                    for r in rows
+                ],
+            },
+            {
+                "type": "bar",
+                "name": _("Overdue now"),
+                "xAxisIndex": 1,
+                "itemStyle": {"color": LIGHT_COLOURS[Light.RED]},
+                "data": [
+                    {
+                        "value": r["figures"].overdue,
+                        "url": _list_url(
+                            campaign,
+                            unit=r["figures"].unit.pk,
+                            status=OVERDUE_STATUSES,
+                            due_to=yesterday,
+                        ),
+                    }
+                    if r["url"]
+                    else {"value": r["figures"].overdue}
+                    for r in rows
+                ],
+            },
+        ],
+    }
+    return rows, option
+
+
+def _trend(campaign: Campaign, trend: stats.Trend) -> tuple[list[dict], dict]:
+    today = clock.today()
+    yesterday = today - dt.timedelta(days=1)
+    rows = []
+    for p in trend.points:
+        span = {"due_from": p.starts_on.isoformat(), "due_to": p.ends_on.isoformat()}
+        past = {
+            "due_from": p.starts_on.isoformat(),
+            "due_to": min(p.ends_on, yesterday).isoformat(),
+        }
+        rows.append(
+            {
+                "point": p,
+                "label": f"{p.starts_on:%m-%d}–{p.ends_on:%m-%d}",
+                "due_url": _list_url(campaign, **span),
+                "overdue_url": _list_url(campaign, status=OVERDUE_STATUSES, **past),
+                "closed_url": _list_url(campaign, status=TaskStatus.CLOSED),
+            }
+        )
+    option = {
+        "tooltip": _tooltip("axis"),
+        "legend": {"bottom": 0},
+        "grid": {"left": 8, "right": 16, "top": 24, "bottom": 32, "containLabel": True},
+        "xAxis": {"type": "category", "data": [r["label"] for r in rows]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [
+            {
+                "type": "bar",
+                "name": _("Closed in the period"),
+                "data": [{"value": r["point"].closed, "url": r["closed_url"]} for r in rows],
+            },
+            {
+                "type": "line",
+                "name": _("Falling due in the period"),
+                "data": [{"value": r["point"].due, "url": r["due_url"]} for r in rows],
+            },
+            {
+                "type": "line",
+                "name": _("Of those, overdue now"),
+                "itemStyle": {"color": LIGHT_COLOURS[Light.RED]},
+                "data": [
+                    {"value": r["point"].overdue, "url": r["overdue_url"]}
+                    if r["point"].starts_on < today
+                    else {"value": r["point"].overdue}
+                    for r in rows
+                ],
+            },
+        ],
+    }
+    return rows, option
+
+
+def _phases(campaign: Campaign, phases: list[stats.PhaseFigures]) -> tuple[list[dict], dict]:
+    rows = [
+        {
+            "figures": f,
+            "name": f.phase.name if f.phase else _("No phase"),
+            "url": _list_url(campaign, phase=f.phase.pk) if f.phase else None,
+        }
+        for f in phases
+    ]
+
+    def item(value: int, url: str | None) -> dict[str, Any]:
+        return {"value": value, "url": url} if url else {"value": value}
+
+    option = {
+        "tooltip": _tooltip("axis"),
+        "legend": {"bottom": 0},
+        "grid": {"left": 8, "right": 16, "top": 24, "bottom": 32, "containLabel": True},
+        "xAxis": {"type": "category", "data": [r["name"] for r in rows]},
+        "yAxis": [
+            {"type": "value", "minInterval": 1},
+            {"type": "value", "max": 100, "name": "%"},
+        ],
+        "series": [
+            {
+                "type": "bar",
+                "name": _("Tasks"),
+                "data": [item(r["figures"].total, r["url"]) for r in rows],
+            },
+            {
+                "type": "bar",
+                "name": _("Closed"),
+                "data": [item(r["figures"].closed, r["url"]) for r in rows],
+            },
+            {
+                "type": "line",
+                "name": _("Average progress (%)"),
+                "yAxisIndex": 1,
+                "data": [item(r["figures"].average_progress, r["url"]) for r in rows],
+            },
+        ],
+    }
+    return rows, option
+
+
+@require_safe
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access.require(user, "ledger.view")
+    campaign = campaign_for_request(request)
+    context: dict[str, Any] = {"campaign": campaign, "campaigns": campaign_choices()}
+    if campaign is None:
+        return render(request, "ledger/dashboard/dashboard.html", context)
+    today = clock.today()
+    tasks = visible_tasks(user).filter(campaign=campaign)
+    light_counts = stats.light_counts(tasks)
+    status_counts = stats.status_counts(tasks)
+    parts = stats.breakdown(tasks, campaign, today)
+    trend = stats.trend(tasks, campaign, today)
+    light_rows, light_chart = _lights(campaign, light_counts)
+    status_rows, status_chart = _statuses(campaign, status_counts)
+    unit_rows, unit_chart = _units(user, campaign, parts.units)
+    trend_rows, trend_chart = _trend(campaign, trend)
+    phase_rows, phase_chart = _phases(campaign, parts.phases)
+    total = sum(status_counts.values())
+    context.update(
+        {
+            "today": today,
+            "total": total,
+            "open": sum(status_counts[s] for s in stats.LATE_STATUSES)
+            + status_counts[TaskStatus.REPORTED],
+            "closed": status_counts[TaskStatus.CLOSED],
+            "red": light_counts[Light.RED],
+            "light_rows": light_rows,
+            "status_rows": status_rows,
+            "unit_rows": unit_rows,
+            "trend_rows": trend_rows,
+            "trend_by_period": trend.by_period,
+            "phase_rows": phase_rows,
+            "charts": {
+                "lights": light_chart,
+                "statuses": status_chart,
+                "units": unit_chart,
+                "trend": trend_chart,
+                "phases": phase_chart,
+            },
+            "all_url": _list_url(campaign),
+        }
+    )
+    return render(request, "ledger/dashboard/dashboard.html", context)

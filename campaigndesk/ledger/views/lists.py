@@ -1,0 +1,316 @@
+"""The office's ledger list (with bulk reminders and saved filters) and the unit workspace.
+
+The list reads the shared `LedgerFilter` from the query string and pages by key
+(`?cursor=`), so a deep page costs the same as the first and nothing counts the whole
+ledger: the counts strip reads at most `COUNT_CAP + 1` matching tasks. Filtering and
+paging swap only the results part with htmx and push the address; without JavaScript
+the same links and forms load the whole page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST, require_safe
+
+from campaigndesk import clock
+from campaigndesk.campaigns.models import Campaign, KeyTask, Phase
+from campaigndesk.campaigns.queries import current_campaign, get_campaign_for_user
+from campaigndesk.org import access
+
+from .. import reminders, saved_filters, stats, workspace
+from ..filters import SORTS, LedgerFilter, keyset_page
+from ..models import Light, Task
+from ..queries import visible_tasks
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+COUNT_CAP = 1000  # the counts strip gives exact figures up to this many matching tasks
+
+SORT_LABELS = {
+    "deadline": gettext_lazy("Deadline, earliest first"),
+    "-deadline": gettext_lazy("Deadline, latest first"),
+    "updated": gettext_lazy("Recently updated"),
+    "priority": gettext_lazy("Priority"),
+    "created": gettext_lazy("Newest"),
+}
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """An htmx request for a part of the page (not a boosted page, not a history restore)."""
+    h = request.headers
+    return (
+        h.get("HX-Request") == "true"
+        and not h.get("HX-Boosted")
+        and not h.get("HX-History-Restore-Request")
+    )
+
+
+def campaign_for_request(request: HttpRequest) -> Campaign | None:
+    """The campaign named by ?campaign= (404 if there is none such), else the current one."""
+    pk = request.GET.get("campaign")
+    if pk:
+        return get_campaign_for_user(request.user, pk)
+    return current_campaign()
+
+
+def campaign_choices() -> list[Campaign]:
+    return list(Campaign.objects.order_by("-starts_on", "-pk")[:50])
+
+
+# --- the ledger list -------------------------------------------------------------------------
+
+
+def _page_size(params: QueryDict) -> int:
+    try:
+        size = int(params.get("size", PAGE_SIZE))
+    except ValueError:
+        return PAGE_SIZE
+    return max(1, min(size, MAX_PAGE_SIZE))
+
+
+def _filter_data(params: QueryDict) -> QueryDict:
+    """The filter as the page applies it: without a campaign, the one under way."""
+    data = params.copy()
+    if "campaign" not in data:
+        campaign = current_campaign()
+        if campaign is not None:
+            data["campaign"] = str(campaign.pk)
+    return data
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _prepare(form: LedgerFilter, campaign_id: int | None) -> None:
+    """Widgets for a filter bar: selects that submit on change, date pickers, check boxes;
+    the key task and phase choices of the chosen campaign only."""
+    if campaign_id is not None:
+        form.fields["key_task"].queryset = KeyTask.objects.filter(campaign_id=campaign_id)
+        form.fields["phase"].queryset = Phase.objects.filter(campaign_id=campaign_id)
+    form.fields["campaign"].empty_label = _("All campaigns")
+    for name in ("campaign", "unit", "key_task", "phase", "source"):
+        form.fields[name].widget.attrs["data-autosubmit"] = ""
+    for name in ("status", "light"):
+        field = form.fields[name]
+        field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+    for name in ("due_from", "due_to"):
+        form.fields[name].widget.input_type = "date"
+    form.fields["q"].widget.attrs["placeholder"] = _("Task or document number")
+
+
+def _with(query: str, **changes: Any) -> str:
+    params = QueryDict(query, mutable=True)
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        elif isinstance(value, (list, tuple)):
+            params.setlist(name, [str(v) for v in value])
+        else:
+            params[name] = str(value)
+    return params.urlencode()
+
+
+class RemindForm(forms.Form):
+    message = forms.CharField(
+        label=gettext_lazy("Message to the units"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": gettext_lazy("Write what you want the units to do.")},
+    )
+    scope = forms.ChoiceField(
+        choices=[
+            ("selected", gettext_lazy("The ticked tasks")),
+            ("all", gettext_lazy("Every open task matching the filter")),
+        ]
+    )
+    task = forms.ModelMultipleChoiceField(queryset=Task.objects.none(), required=False)
+    query = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, data: Any, user: Any, **kwargs: Any):
+        super().__init__(data, **kwargs)
+        self.fields["task"].queryset = visible_tasks(user).select_related("campaign", "lead_unit")
+
+
+def _list_url(query: str = "") -> str:
+    url = reverse("ledger:list")
+    return f"{url}?{query}" if query else url
+
+
+@require_safe
+@login_required
+def ledger_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access.require(user, "ledger.view")
+    data = _filter_data(request.GET)
+    form = LedgerFilter(data, user)
+    _prepare(form, _int(data.get("campaign")))
+    size = _page_size(request.GET)
+    query = saved_filters.clean_query(data)  # the filter, without the cursor
+    if form.is_valid():
+        tasks = form.queryset()
+        page = keyset_page(tasks.for_ledger(), form.sort_order, request.GET.get("cursor"), size)
+        counts = stats.capped_light_counts(tasks, COUNT_CAP)
+    else:
+        page, counts = keyset_page(Task.objects.none(), "deadline", None, size), None
+    sort = form.sort_order
+    context = {
+        "form": form,
+        "page": page,
+        "counts": counts,
+        "light_links": [
+            {
+                "light": light,
+                "label": stats.LIGHT_NAMES[light],
+                "count": counts.by_light[light] if counts else None,
+                "url": _list_url(_with(query, light=light, cursor=None)),
+            }
+            for light in stats.LIGHT_ORDER
+            if light != Light.NONE
+        ],
+        "sort_links": [
+            {
+                "label": SORT_LABELS[key],
+                "url": _list_url(_with(query, sort=key)),
+                "current": key == sort,
+            }
+            for key in SORTS
+        ],
+        "query": query,
+        "list_url": _list_url(query),
+        "next_url": _list_url(_with(query, cursor=page.next_cursor)) if page.next_cursor else None,
+        "saved": saved_filters.filters_of(user),
+        "can_remind": access.can(user, "ledger.supervise"),
+        "remind_form": RemindForm(None, user),
+        "remind_max": reminders.MAX_MANUAL_BATCH,
+    }
+    template = "ledger/lists/list.html"
+    if is_htmx(request):
+        # The results, and the filter bar out of band: a light or sort link changes the
+        # filter, and the bar must show it (and keep it for the next search).
+        template += "#results"
+        context["oob"] = True
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def bulk_remind(request: HttpRequest) -> HttpResponse:
+    """The office's 催办 by hand to the ticked tasks, or to every open task of the filter."""
+    user = request.user
+    access.require(user, "ledger.supervise")
+    form = RemindForm(request.POST, user)
+    query = saved_filters.clean_query(request.POST.get("query", ""))
+    back = redirect(_list_url(query))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return back
+    if form.cleaned_data["scope"] == "all":
+        chosen = LedgerFilter(QueryDict(query), user)
+        if not chosen.is_valid():
+            messages.error(request, _("Correct the filter before reminding every task in it."))
+            return back
+        limit = reminders.MAX_MANUAL_BATCH
+        tasks = list(chosen.queryset().open().select_related("campaign", "lead_unit")[: limit + 1])
+        if len(tasks) > limit:
+            messages.error(
+                request,
+                _(
+                    "More than %(max)s open tasks match this filter, so no reminder was sent. "
+                    "Narrow the filter, or tick the tasks to remind."
+                )
+                % {"max": limit},
+            )
+            return back
+    else:
+        tasks = list(form.cleaned_data["task"])
+    if not tasks:
+        messages.error(request, _("Tick at least one task to remind."))
+        return back
+    try:
+        sent = reminders.send_manual_reminder(user, tasks, form.cleaned_data["message"])
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return back
+    if sent:
+        messages.success(
+            request,
+            ngettext("%(count)s reminder sent.", "%(count)s reminders sent.", sent)
+            % {"count": sent},
+        )
+    else:
+        messages.info(
+            request,
+            _("No reminder was sent: the tasks are closed, or were reminded a moment ago."),
+        )
+    return back
+
+
+@require_POST
+@login_required
+def filter_save(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access.require(user, "ledger.view")
+    query = saved_filters.clean_query(request.POST.get("query", ""))
+    try:
+        saved = saved_filters.save_filter(user, name=request.POST.get("name", ""), query=query)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The filter “%(name)s” is saved.") % {"name": saved.name})
+    return redirect(_list_url(query))
+
+
+@require_POST
+@login_required
+def filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    access.require(user, "ledger.view")
+    saved = saved_filters.get_filter_for_owner(user, pk)
+    saved_filters.delete_filter(user, saved)
+    messages.success(request, _("The filter “%(name)s” is deleted.") % {"name": saved.name})
+    return redirect(_list_url())
+
+
+# --- the workspace ----------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def workspace_page(request: HttpRequest) -> HttpResponse:
+    """What is due from the person and their units today and this week."""
+    user = request.user
+    access.require(user, "ledger.view")
+    campaign = campaign_for_request(request)
+    context: dict[str, Any] = {
+        "campaign": campaign,
+        "campaigns": campaign_choices(),
+        "unread": reminders.unread_count(user),
+        "unit_groups": [],
+        "office_groups": [],
+        "today": clock.today(),
+    }
+    if campaign is not None:
+        today = clock.today()
+        if workspace.shows_unit_groups(user):
+            context["unit_groups"] = workspace.unit_groups(user, campaign, today)
+        if workspace.shows_office_groups(user):
+            context["office_groups"] = workspace.office_groups(user, campaign, today)
+    return render(request, "ledger/lists/workspace.html", context)
