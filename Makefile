@@ -23,7 +23,9 @@ demo: $(STAMP) messages
 	@mkdir -p var
 	$(BIN)/campaigndesk migrate --no-input -v 0
 	@# The demo campaign ran in 2018-2019: its clock starts on a day in phase one.
+	@# Its reminder mails go to files under var/mail instead of flooding the terminal.
 	CAMPAIGNDESK_TODAY=$${CAMPAIGNDESK_TODAY:-2018-12-20} TASKS_IMMEDIATE=1 \
+	  EMAIL_URL=$${EMAIL_URL:-file://$(CURDIR)/var/mail} \
 	  $(BIN)/campaigndesk demo --serve 127.0.0.1:$(PORT)
 
 test: $(STAMP) messages

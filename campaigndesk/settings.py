@@ -14,6 +14,7 @@ local_settings module), so what a server runs with is what its environment says.
     EMAIL_URL          smtp://user:pass@host:port[?tls=1|ssl=1], console://,
                        file:///path, or locmem://. Default console:// (the demo).
     DEFAULT_FROM_EMAIL sender of notifications.
+    SITE_URL           how people reach the app (https://desk.example.gov.cn), for links in mail.
     SECURE_SSL         1 (default when DEBUG is off) sends HSTS, redirects to
                        HTTPS and marks cookies secure; 0 for a plain-HTTP intranet.
     STATIC_ROOT        where collectstatic puts files (default staticfiles/).
@@ -269,6 +270,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 globals().update(email_settings(env_str("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CampaignDesk <campaigndesk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_URL = env_str("SITE_URL", "")
 
 # --- Security ----------------------------------------------------------------------
 SECURE_SSL = env_bool("SECURE_SSL", not DEBUG)

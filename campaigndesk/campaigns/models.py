@@ -155,7 +155,9 @@ class Campaign(models.Model):
         default=15,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
-    accepts_suggestions = models.BooleanField(_("accepting suggestions from the public"), default=True)
+    accepts_suggestions = models.BooleanField(
+        _("accepting suggestions from the public"), default=True
+    )
     is_public = models.BooleanField(_("shown on the public portal"), default=True)
 
     title = bilingual("title")

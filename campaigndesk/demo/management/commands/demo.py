@@ -55,6 +55,11 @@ class Command(BaseCommand):
         url = f"http://{_browser_host(addr)}{reverse('login')}"
         if serve:
             self.stdout.write(f"Sign in at {url}")
+            # The demo runs without a separate worker: reminders, deliveries and
+            # lights run in a thread of this process.
+            from campaigndesk.core.scheduler import start_in_background
+
+            start_in_background(inline=True)
             call_command("runserver", serve, use_reloader=False)
         else:
             self.stdout.write(
