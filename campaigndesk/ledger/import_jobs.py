@@ -1,0 +1,279 @@
+"""Import jobs: writing checked rows to the ledger all or nothing, in the request for a
+small file or as a background task (django-tasks) for a long one.
+
+The job row keeps the counters of the progress bar and the report. While rows are
+checked (outside any transaction) the counters are plain updates; while they are
+written, inside the one transaction, the count goes through a second connection on
+PostgreSQL, and on SQLite (one writer at a time) it shows at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from campaigndesk import clock
+from campaigndesk.audit import trail
+from campaigndesk.org import access
+from campaigndesk.org.access import UNIT_ROLES
+
+from . import actions
+from .importing import (
+    FileProblem,
+    ProgressRow,
+    Report,
+    Sheet,
+    TaskRow,
+    Tick,
+    check_file,
+    check_progress_rows,
+    check_task_rows,
+    no_tick,
+    read_sheet,
+)
+from .models import ImportJob, ImportKind, ImportStatus
+
+logger = logging.getLogger(__name__)
+
+INLINE_ROWS = 200  # more rows than this run in the background, with a progress bar
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+class _Abort(Exception):
+    pass
+
+
+def _messages(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(str(m) for m in exc.messages)
+    if isinstance(exc, PermissionDenied):
+        return _("You may not do this.")
+    return str(exc)
+
+
+def write_rows(
+    actor: Any,
+    kind: str,
+    campaign: Any,
+    rows: Sequence[TaskRow] | Sequence[ProgressRow],
+    report: Report,
+    tick: Tick = no_tick,
+) -> int:
+    """Write every checked row in one transaction; on any refusal, write none. Returns
+    how many rows were written (0 when rolled back, with the reason in the report)."""
+    current: int | None = None
+    try:
+        with transaction.atomic():
+            for done, row in enumerate(rows, start=1):
+                current = row.number
+                try:
+                    if kind == ImportKind.TASKS:
+                        assert isinstance(row, TaskRow)
+                        actions.create_task(actor, campaign=campaign, **row.fields)
+                    else:
+                        assert isinstance(row, ProgressRow)
+                        actions.report_progress(
+                            actor,
+                            row.task,
+                            row.period,
+                            progress=row.progress,
+                            text=row.text,
+                            problems=row.problems,
+                        )
+                except (ValidationError, PermissionDenied) as exc:
+                    report.add(row.number, None, _messages(exc))
+                    raise _Abort from exc
+                if done % 50 == 0:
+                    tick(done)
+    except _Abort:
+        return 0
+    except Exception:  # anything else is rolled back too, and the row is named
+        logger.exception("import stopped at row %s", current)
+        report.add(
+            current or 0,
+            None,
+            _("An unexpected error stopped the import at this row. Nothing was written."),
+        )
+        return 0
+    tick(len(rows))
+    return len(rows)
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+
+def import_kinds_for(user: Any) -> list[str]:
+    """What the person may import: the office new tasks; a unit's people their progress."""
+    kinds = []
+    if access.can(user, "ledger.create_task"):
+        kinds.append(ImportKind.TASKS)
+    if access.grants(user).has(*UNIT_ROLES):
+        kinds.append(ImportKind.PROGRESS)
+    return kinds
+
+
+class _Meter:
+    """Keeps the job's counters current for the progress bar, at most every `interval` s.
+
+    While rows are checked (no transaction open) the count is a plain update. While
+    they are written, inside the one transaction, another connection could not see
+    that update: on PostgreSQL the count goes through a second connection; on SQLite,
+    whose one writer is busy, it shows when the job ends.
+    """
+
+    interval = 0.5
+
+    def __init__(self, job: ImportJob, live: bool):
+        self.job, self.live, self.last = job, live, 0.0
+        self.side: Any = None
+
+    def phase(self, status: str) -> None:
+        self.job.status, self.job.done_rows = status, 0
+        if self.live:
+            ImportJob.objects.filter(pk=self.job.pk).update(status=status, done_rows=0)
+
+    def tick(self, done: int) -> None:
+        self.job.done_rows = done
+        if not self.live or time.monotonic() - self.last < self.interval:
+            return
+        self.last = time.monotonic()
+        if self.job.status != ImportStatus.WRITING:
+            ImportJob.objects.filter(pk=self.job.pk).update(done_rows=done)
+            return
+        connection = connections[DEFAULT_DB_ALIAS]
+        if connection.vendor != "postgresql":
+            return
+        if self.side is None:
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+        table = connection.ops.quote_name(ImportJob._meta.db_table)
+        with self.side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET done_rows = %s WHERE id = %s",  # noqa: S608 (model's table)
+                [done, self.job.pk],
+            )
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
+
+
+def _finish(job: ImportJob, status: str, report: dict[str, Any]) -> None:
+    job.status, job.report, job.finished_at = status, report, clock.now()
+    if status == ImportStatus.DONE:
+        job.done_rows = job.total_rows
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, report=report, finished_at=job.finished_at, done_rows=job.done_rows
+    )
+
+
+def _run(job: ImportJob, sheet: Sheet, *, live: bool) -> ImportJob:
+    """Check every row, then write them all or none; the job holds the outcome."""
+    actor = job.created_by
+    access.forget_grants(actor)
+    meter = _Meter(job, live)
+    report = Report(sheet)
+    try:
+        with trail.source(f"import:{job.pk}"):
+            meter.phase(ImportStatus.CHECKING)
+            rows: list[Any]
+            if job.kind == ImportKind.TASKS:
+                if not access.can(actor, "ledger.create_task"):
+                    raise PermissionDenied
+                rows = check_task_rows(actor, job.campaign, sheet, report, meter.tick)
+            else:
+                rows = check_progress_rows(actor, sheet, report, meter.tick)
+            if report.error_count:
+                _finish(job, ImportStatus.REFUSED, report.as_dict())
+                return job
+            meter.phase(ImportStatus.WRITING)
+            written = write_rows(actor, job.kind, job.campaign, rows, report, meter.tick)
+    except PermissionDenied:
+        report.add(0, None, _("You may not import this kind of file."))
+        _finish(job, ImportStatus.REFUSED, report.as_dict())
+        return job
+    finally:
+        meter.close()
+    _finish(job, ImportStatus.DONE if written else ImportStatus.REFUSED, report.as_dict(written))
+    return job
+
+
+def start_import(
+    user: Any, kind: str, upload: UploadedFile, *, campaign: Any = None, language: str = ""
+) -> ImportJob:
+    """Check the file, then import it now (small) or queue it (long). Raises
+    ValidationError for a file that cannot be imported at all; nothing is kept then."""
+    if kind not in import_kinds_for(user):
+        raise PermissionDenied
+    if kind == ImportKind.TASKS and campaign is None:
+        raise ValidationError(_("Choose the campaign the tasks belong to."))
+    check_file(upload)
+    try:
+        sheet = read_sheet(upload, kind)
+    except FileProblem as exc:
+        raise ValidationError(exc.messages) from exc
+    job = ImportJob.objects.create(
+        created_by=user,
+        kind=kind,
+        campaign=campaign if kind == ImportKind.TASKS else None,
+        file_name=(upload.name or "upload.xlsx")[:200],
+        language=language or translation.get_language() or "zh-hans",
+        total_rows=len(sheet.rows),
+        created_at=clock.now(),
+    )
+    if len(sheet.rows) <= INLINE_ROWS:
+        job.started_at = clock.now()
+        return _run(job, sheet, live=False)
+    upload.seek(0)
+    job.file.save(f"{job.pk}.xlsx", upload, save=False)
+    ImportJob.objects.filter(pk=job.pk).update(file=job.file.name)
+    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
+
+
+@task()
+def run_import_job(job_id: int) -> str:
+    """The background half of a long import. Safe when two workers get the same job:
+    only the one whose conditional update claims it goes on."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.CHECKING, started_at=clock.now()
+    )
+    if claimed != 1:
+        return "not claimed"
+    job = ImportJob.objects.select_related("created_by", "campaign").get(pk=job_id)
+    with translation.override(job.language):
+        try:
+            with job.file.open("rb") as fileobj:
+                sheet = read_sheet(fileobj, job.kind)
+            _run(job, sheet, live=True)
+        except FileProblem as exc:
+            _finish(job, ImportStatus.REFUSED, {"errors": [], "notice": " ".join(exc.messages)})
+        except Exception:
+            logger.exception("import job %s failed", job_id)
+            _finish(
+                job,
+                ImportStatus.FAILED,
+                {"errors": [], "notice": _("The import stopped on an error. Nothing was written.")},
+            )
+    return job.status
+
+
+def get_job_for_user(user: Any, pk: Any) -> ImportJob:
+    """The person's own import job, or 404."""
+    from django.http import Http404
+
+    try:
+        return ImportJob.objects.select_related("campaign").get(pk=pk, created_by_id=user.pk)
+    except (ImportJob.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
