@@ -78,6 +78,8 @@ def test_office_sees_every_task_in_the_office_layout_with_bulk_reminders(world, 
     assert "王某" in html
     assert "badge" in html
     assert response.context["counts"].total == 4
+    # The unit choice is indented by level: the street sits under its district.
+    assert ">\u00a0\u00a0\u00a0\u00a0甘井子区某街道</option>" in html
 
 
 def test_leader_reads_the_list_but_gets_no_bulk_reminder(world, ledger, client_for):

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
@@ -96,20 +98,79 @@ def _int(value: Any) -> int | None:
 
 
 def _prepare(form: LedgerFilter, campaign_id: int | None) -> None:
-    """Widgets for a filter bar: selects that submit on change, date pickers, check boxes;
-    the key task and phase choices of the chosen campaign only."""
+    """Only the key tasks and phases of the chosen campaign; "all campaigns" by name."""
     if campaign_id is not None:
         form.fields["key_task"].queryset = KeyTask.objects.filter(campaign_id=campaign_id)
         form.fields["phase"].queryset = Phase.objects.filter(campaign_id=campaign_id)
     form.fields["campaign"].empty_label = _("All campaigns")
-    for name in ("campaign", "unit", "key_task", "phase", "source"):
-        form.fields[name].widget.attrs["data-autosubmit"] = ""
-    for name in ("status", "light"):
-        field = form.fields[name]
-        field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
-    for name in ("due_from", "due_to"):
-        form.fields[name].widget.input_type = "date"
-    form.fields["q"].widget.attrs["placeholder"] = _("Task or document number")
+
+
+SELECTS = ("campaign", "unit", "key_task", "phase", "source")
+CHECKBOXES = ("status", "light")
+INPUTS = {"due_from": "date", "due_to": "date", "q": "search"}
+_SELECTED = mark_safe(" selected")
+_CHECKED = mark_safe(" checked")
+
+
+def _chosen(bound: Any) -> set[str]:
+    value = bound.value()
+    if value is None or value == "":
+        return set()
+    if isinstance(value, (list, tuple)):
+        return {str(v) for v in value}
+    return {str(value)}
+
+
+def _choices(bound: Any) -> list[tuple[str, str]]:
+    """(value, label) of a choice field; units indented by their depth below the first."""
+    found = []
+    for value, label in bound.field.choices:
+        instance = getattr(value, "instance", None)
+        depth = getattr(instance, "depth", None) if bound.name == "unit" else None
+        found.append(("" if value is None else str(value), str(label), depth))
+    top = min((d for _v, _l, d in found if d is not None), default=0)
+    return [(v, "\u00a0\u00a0" * (d - top) + lab if d else lab) for v, lab, d in found]
+
+
+def filter_bar(form: LedgerFilter) -> list[dict[str, Any]]:
+    """The filter bar's fields with their options as HTML, built here: Django's widgets
+    render every <option> through a template, too slow for hundreds of units per page."""
+    bar = []
+    for name in form.fields:
+        if name == "sort":
+            continue
+        bound = form[name]
+        entry: dict[str, Any] = {
+            "name": name,
+            "id": f"id_{name}",
+            "label": bound.label,
+            "errors": bound.errors,
+        }
+        if name in SELECTS:
+            chosen = _chosen(bound)
+            entry["kind"] = "select"
+            entry["html"] = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((v, _SELECTED if v in chosen else "", lab) for v, lab in _choices(bound)),
+            )
+        elif name in CHECKBOXES:
+            chosen = _chosen(bound)
+            entry["kind"] = "checkboxes"
+            entry["html"] = format_html_join(
+                "",
+                '<label><input type="checkbox" name="{}" value="{}"{}> {}</label>',
+                ((name, v, _CHECKED if v in chosen else "", lab) for v, lab in _choices(bound)),
+            )
+        elif name in INPUTS:
+            entry["kind"] = INPUTS[name]
+            entry["value"] = bound.value() or ""
+            entry["maxlength"] = getattr(bound.field, "max_length", None)
+        else:
+            entry["kind"] = "checkbox"
+            entry["value"] = bool(bound.value())
+        bar.append(entry)
+    return bar
 
 
 def _with(query: str, **changes: Any) -> str:
@@ -169,6 +230,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
     sort = form.sort_order
     context = {
         "form": form,
+        "bar": filter_bar(form),
         "page": page,
         "counts": counts,
         "light_links": [
