@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigndesk.campaigns.models import Campaign, KeyTask, Phase
 from campaigndesk.org import access
-from campaigndesk.org.models import Unit
+from campaigndesk.org.models import Unit, subtree_q
 
 from .models import Light, Source, Task, TaskStatus
 from .queries import visible_tasks
@@ -84,7 +84,7 @@ class LedgerFilter(forms.Form):
             if c.get(name):
                 qs = qs.filter(**{name: c[name]})
         if c.get("unit"):
-            qs = qs.filter(unit_path__startswith=c["unit"].path)
+            qs = qs.filter(subtree_q("unit_path", c["unit"].path))
         if c.get("source"):
             qs = qs.filter(source=c["source"])
         if c.get("status"):

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 
 from campaigndesk.org import access
-from campaigndesk.org.models import PATH_STEP
+from campaigndesk.org.models import PATH_STEP, subtree_q
 
 from .models import Task, TaskCoUnit
 
@@ -15,7 +15,7 @@ from .models import Task, TaskCoUnit
 def _paths_q(paths: list[str]) -> Q:
     q = Q(pk__in=[])
     for p in paths:
-        q |= Q(unit_path__startswith=p)
+        q |= subtree_q("unit_path", p)
     return q
 
 

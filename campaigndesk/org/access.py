@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from .models import PATH_STEP, Role, RoleGrant, Unit, UnitQuerySet, User
+from .models import PATH_STEP, Role, RoleGrant, Unit, UnitQuerySet, User, subtree_q
 
 # Roles that watch over their scope rather than work in it.
 OVERSIGHT_ROLES = frozenset({Role.LEADER, Role.OFFICE, Role.INSPECTOR, Role.VIEWER})
@@ -116,7 +116,7 @@ def is_office(user: Any) -> bool:
 def _path_filter(paths: list[str], prefix: str = "") -> Q:
     q = Q(pk__in=[])
     for p in paths:
-        q |= Q(**{f"{prefix}path__startswith": p})
+        q |= subtree_q(f"{prefix}path", p)
     return q
 
 

@@ -24,13 +24,23 @@ class UnitKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+def subtree_q(field: str, path: str) -> models.Q:
+    """Rows whose `field` (a unit path) lies at or below `path`.
+
+    A range rather than LIKE 'path%': paths hold only digits and "/", so everything
+    below "0000001/" sorts before "0000001" + "0", and a range uses the plain index
+    on SQLite and PostgreSQL alike (LIKE needs special collations or operator classes).
+    """
+    return models.Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+
+
 class UnitQuerySet(models.QuerySet["Unit"]):
     def active(self) -> UnitQuerySet:
         return self.filter(is_active=True)
 
     def subtree_of(self, unit: Unit) -> UnitQuerySet:
         """The unit and every unit below it (one indexed prefix scan)."""
-        return self.filter(path__startswith=unit.path)
+        return self.filter(subtree_q("path", unit.path))
 
     def for_listing(self) -> UnitQuerySet:
         return self.select_related("parent").order_by("path")

@@ -65,3 +65,12 @@ def test_unit_page_query_count_does_not_grow_with_its_people(
     with django_assert_num_queries(10):
         response = client.get(url, {"per_page": 200})
     assert len(response.context["page"]) == n + 2
+
+
+def test_subtree_range_matches_exactly_the_unit_and_below(world):
+    from campaigndesk.org.models import Unit, subtree_q
+
+    below = set(Unit.objects.filter(subtree_q("path", world.ganjingzi.path)))
+    assert below == {world.ganjingzi, world.street}
+    # A sibling whose id shares a prefix with Ganjingzi's must stay outside.
+    assert world.zhongshan not in below
