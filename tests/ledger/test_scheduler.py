@@ -35,6 +35,11 @@ def broken_job() -> None:
     raise RuntimeError("this job always fails")
 
 
+def ledger_jobs(started: list[str]) -> set[str]:
+    """The ledger's jobs among those started (other apps declare theirs too)."""
+    return {job for job in started if job.startswith("campaigndesk.ledger.")}
+
+
 def local(day: dt.date, hh: int, mm: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hh, mm), tzinfo=DALIAN)
 
@@ -69,7 +74,7 @@ def test_a_slot_is_claimed_once_when_the_scheduler_runs_twice(db):
     now = local(DAY, 9, 0)
     first = scheduler.tick(now)
     second = scheduler.tick(now + dt.timedelta(seconds=30))  # another scheduler, same minute
-    assert set(first) == {DELIVER, REMINDERS, LIGHTS, DIGESTS}
+    assert ledger_jobs(first) == {DELIVER, REMINDERS, LIGHTS, DIGESTS}
     assert second == []
     assert ScheduledRun.objects.filter(job=DELIVER).count() == 1
     assert scheduler.claim(DELIVER, "2018-12-17T09:00") is False
@@ -88,7 +93,7 @@ def test_a_tick_with_everything_claimed_only_reads_the_claims(db, django_assert_
 def test_jobs_come_due_every_minute_every_hour_and_once_a_day_at_their_time(db):
     started = {}
     for hh, mm in [(0, 5), (0, 10), (0, 11), (1, 0), (1, 59), (7, 29), (7, 30), (8, 0)]:
-        started[f"{hh:02d}:{mm:02d}"] = set(scheduler.tick(local(DAY, hh, mm)))
+        started[f"{hh:02d}:{mm:02d}"] = ledger_jobs(scheduler.tick(local(DAY, hh, mm)))
     assert started == {
         "00:05": {DELIVER, REMINDERS},
         "00:10": {DELIVER, LIGHTS},
