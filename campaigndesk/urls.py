@@ -12,6 +12,7 @@ urlpatterns = [
     path("desk/campaigns/", include("campaigndesk.campaigns.urls")),
     path("desk/ledger/", include("campaigndesk.ledger.urls")),
     path("desk/audit/", include("campaigndesk.audit.urls")),
+    path("desk/suggestions/", include("campaigndesk.suggestions.urls")),
     path("api/v1/", api.urls),
     path("", include("campaigndesk.portal.urls")),
 ]

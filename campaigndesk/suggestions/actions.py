@@ -62,11 +62,14 @@ def route(
         raise ValidationError(_("Route at most %(max)s suggestions at once.") % {"max": MAX_BATCH})
     co_units = [u for u in co_units if u.pk != unit.pk]
     today = clock.today()
+    calendars: dict[int, Any] = {}  # one working-day calendar per campaign, not per suggestion
     with transaction.atomic():
         for s in suggestions:
             if s.status not in (Status.RECEIVED, Status.ROUTED, Status.REOPENED):
                 raise _wrong_state(s, _("routed"))
-            due = for_campaign(s.campaign).add(today, s.campaign.answer_limit_days)
+            if s.campaign_id not in calendars:
+                calendars[s.campaign_id] = for_campaign(s.campaign)
+            due = calendars[s.campaign_id].add(today, s.campaign.answer_limit_days)
             _save(
                 actor,
                 s,

@@ -266,3 +266,29 @@ class IntakeThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.window}: {self.count}"
+
+
+class SuggestionReminder(models.Model):
+    """One automatic reminder about an answer falling due or overdue.
+
+    The key names the occasion and the level ("red:2018-12-24"); (suggestion, key) is
+    unique, so the scan reminds nobody twice, even when two workers run it at once.
+    A new answer deadline (the suggestion was routed again) is a new occasion.
+    """
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="reminders")
+    key = models.CharField(max_length=60)
+    level = models.CharField(_("sent to"), max_length=12)
+    created_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("answer reminder")
+        verbose_name_plural = _("answer reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["suggestion", "key"], name="one_suggestion_reminder_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id}:{self.key}"

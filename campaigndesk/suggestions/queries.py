@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from campaigndesk.org import access
-from campaigndesk.org.access import OVERSIGHT_ROLES
+from campaigndesk.org.access import OVERSIGHT_ROLES, UNIT_ROLES
+from campaigndesk.org.models import subtree_q
 
 from .models import Suggestion
 
@@ -22,11 +27,23 @@ def visible_suggestions(user: Any):
         return Suggestion.objects.none()
     q = Q(pk__in=[])
     for p in paths:
-        q |= Q(unit_path__startswith=p)
+        q |= subtree_q("unit_path", p)
     shared = Suggestion.co_units.through.objects.filter(access.unit_filter(user, "unit")).values(
         "suggestion_id"
     )
     return Suggestion.objects.filter(q | Q(pk__in=shared))
+
+
+def answering_suggestions(user: Any) -> QuerySet[Suggestion]:
+    """What the person's units (and the units below them) were asked to answer: the unit
+    inbox. Only unit roles count; suggestions merely shared with a unit are left out."""
+    paths = access.grants(user).paths(UNIT_ROLES)
+    if not paths:
+        return Suggestion.objects.none()
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= subtree_q("unit_path", p)
+    return Suggestion.objects.filter(q)
 
 
 def get_suggestion_for_user(user: Any, pk: Any) -> Suggestion:
@@ -54,3 +71,58 @@ def public_view(s: Suggestion) -> dict[str, Any]:
         "answered_at": s.answered_at,
         "is_outstanding": s.is_outstanding,
     }
+
+
+# --- keyset paging ------------------------------------------------------------------------------
+
+# sort name -> (field, descending). Each field is never null in the lists that use it
+# (they filter on it), and each list filters on indexed columns first.
+SORTS: dict[str, tuple[str, bool]] = {
+    "received": ("created_at", False),  # the triage queue: oldest first
+    "-received": ("created_at", True),
+    "due": ("answer_due", False),  # the unit inbox and the overdue list
+    "-answered": ("answered_at", True),
+}
+
+
+@dataclass
+class KeysetPage:
+    items: list[Suggestion]
+    next_cursor: str | None
+    has_previous: bool
+
+
+def _encode(value: Any, pk: int) -> str:
+    raw = json.dumps([value.isoformat() if hasattr(value, "isoformat") else value, pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, field: str) -> tuple[Any, int] | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if field == "answer_due":
+            value = dt.date.fromisoformat(value)
+        else:
+            value = dt.datetime.fromisoformat(value)
+        return value, int(pk)
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def keyset_page(qs: QuerySet[Suggestion], sort: str, cursor: str | None, size: int) -> KeysetPage:
+    """One page of `qs` in `sort` order after `cursor` (the previous page's `next_cursor`):
+    no OFFSET and no COUNT, so a deep page costs what the first does. A malformed cursor
+    starts from the first page."""
+    field, desc = SORTS[sort]
+    qs = qs.order_by(*([f"-{field}", "-id"] if desc else [field, "id"]))
+    after = _decode(cursor, field) if cursor else None
+    if after is not None:
+        value, pk = after
+        op = "lt" if desc else "gt"
+        qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
+    rows = list(qs[: size + 1])
+    items = rows[:size]
+    more = len(rows) > size
+    next_cursor = _encode(getattr(items[-1], field), items[-1].pk) if more else None
+    return KeysetPage(items=items, next_cursor=next_cursor, has_previous=after is not None)

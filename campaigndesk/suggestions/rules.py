@@ -56,3 +56,15 @@ def _handle(user: Any, suggestion: Any) -> bool:
 @rule("suggestions.endorse")
 def _endorse(user: Any, suggestion: Any) -> bool:
     return _covers_unit(user, suggestion, [Role.UNIT_HEAD])
+
+
+@rule("suggestions.answer_inbox")
+def _answer_inbox(user: Any, _obj: Any) -> bool:
+    """The unit inbox: people who answer for a unit (liaisons and unit heads)."""
+    return grants(user).has(*UNIT_ROLES)
+
+
+@rule("suggestions.view_figures")
+def _view_figures(user: Any, _obj: Any) -> bool:
+    """City-wide suggestion figures: the leading group, the office, inspectors, auditors."""
+    return sees_whole_city(user, OVERSIGHT_ROLES)

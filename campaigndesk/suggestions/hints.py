@@ -1,0 +1,159 @@
+"""Hints for the triage queue: which unit should answer a suggestion, and what it duplicates.
+
+The learned routing and duplicate detection of the triage app plug in here: a hint
+provider takes the suggestions of one queue page and returns, for the ones it has
+something to say about, a `Hint` of guessed units (with a confidence) and possible
+duplicates (with a similarity). The queue calls every provider once per page, so a
+provider must answer for the whole batch in a fixed number of queries, never one
+per suggestion.
+
+`HINT_PROVIDERS` starts with one cold-start provider, the category's default unit
+(shown as "by category" instead of a figure). The triage app appends its own
+providers (and may remove this one) when it is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from campaigndesk.org.models import Unit
+
+from .models import Suggestion
+
+logger = logging.getLogger(__name__)
+
+TOP_UNITS = 3
+TOP_DUPLICATES = 5
+
+BY_CATEGORY = _("by category")
+
+
+class UnitGuess(NamedTuple):
+    """A unit that may answer the suggestion. `confidence` is a probability (0–1), or a
+    short text saying what the guess rests on when there is no figure ("by category")."""
+
+    unit: Unit
+    confidence: float | str | Promise
+
+    @property
+    def percent(self) -> int | None:
+        if isinstance(self.confidence, int | float):
+            return round(100 * self.confidence)
+        return None
+
+    @property
+    def basis(self) -> str:
+        return "" if self.percent is not None else str(self.confidence)
+
+
+class DuplicateGuess(NamedTuple):
+    """An earlier suggestion this one may repeat; `similarity` is between 0 and 1."""
+
+    suggestion: Suggestion
+    similarity: float
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.similarity)
+
+
+@dataclass
+class Hint:
+    units: list[UnitGuess] = field(default_factory=list)
+    duplicates: list[DuplicateGuess] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.units or self.duplicates)
+
+
+Provider = Callable[[list[Suggestion]], dict[int, Hint]]
+
+
+def by_category(suggestions: list[Suggestion]) -> dict[int, Hint]:
+    """The citizen's category names the unit that usually answers it: one query for the
+    default units of the page's categories."""
+    wanted = {
+        s.pk: s.category.default_unit_id
+        for s in suggestions
+        if s.category_id is not None and s.category.default_unit_id is not None
+    }
+    if not wanted:
+        return {}
+    units = Unit.objects.filter(pk__in=set(wanted.values()), is_active=True).in_bulk()
+    return {
+        pk: Hint(units=[UnitGuess(units[unit_id], BY_CATEGORY)])
+        for pk, unit_id in wanted.items()
+        if unit_id in units
+    }
+
+
+HINT_PROVIDERS: list[Provider] = [by_category]
+
+
+def _rank(value: float | str | Promise) -> tuple[int, float]:
+    # Figures before plain bases, higher figures first.
+    return (0, -float(value)) if isinstance(value, int | float) else (1, 0.0)
+
+
+def _merge(into: Hint, other: Hint) -> None:
+    units = {g.unit.pk: g for g in into.units}
+    for guess in other.units:
+        kept = units.get(guess.unit.pk)
+        if kept is None or _rank(guess.confidence) < _rank(kept.confidence):
+            units[guess.unit.pk] = guess
+    into.units = sorted(units.values(), key=lambda g: _rank(g.confidence))
+    dups = {g.suggestion.pk: g for g in into.duplicates}
+    for guess in other.duplicates:
+        kept = dups.get(guess.suggestion.pk)
+        if kept is None or guess.similarity > kept.similarity:
+            dups[guess.suggestion.pk] = guess
+    into.duplicates = sorted(dups.values(), key=lambda g: -g.similarity)
+
+
+def hints_for(
+    suggestions: Iterable[Suggestion], providers: Iterable[Provider] | None = None
+) -> dict[int, Hint]:
+    """Every provider's hints for a page of suggestions, merged per suggestion: at most
+    three units (figures first, highest first) and five duplicates (most similar first).
+
+    A provider that fails is logged and skipped: the queue works without hints.
+    """
+    page = list(suggestions)
+    merged: dict[int, Hint] = {}
+    if not page:
+        return merged
+    ids = {s.pk for s in page}
+    for provider in HINT_PROVIDERS if providers is None else providers:
+        try:
+            found = provider(page)
+        except Exception:
+            logger.exception("suggestion hint provider %r failed", provider)
+            continue
+        for pk, hint in (found or {}).items():
+            if pk in ids and hint:
+                _merge(merged.setdefault(pk, Hint()), hint)
+    for pk, hint in merged.items():
+        hint.units = hint.units[:TOP_UNITS]
+        hint.duplicates = [d for d in hint.duplicates if d.suggestion.pk != pk][:TOP_DUPLICATES]
+    return {pk: hint for pk, hint in merged.items() if hint}
+
+
+def has_providers() -> bool:
+    return bool(HINT_PROVIDERS)
+
+
+__all__ = [
+    "BY_CATEGORY",
+    "HINT_PROVIDERS",
+    "DuplicateGuess",
+    "Hint",
+    "UnitGuess",
+    "by_category",
+    "hints_for",
+]

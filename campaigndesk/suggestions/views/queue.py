@@ -1,0 +1,302 @@
+"""The office's triage queue and its actions, and the office's list of overdue answers.
+
+The queue lists new and reopened suggestions in order of arrival, oldest first, and
+pages by key (`?cursor=`): a deep page costs what the first does, and nothing counts
+the whole queue (the count reads at most `COUNT_CAP + 1` rows). The hints of
+`hints.py` are computed once per page. Ticked suggestions are routed to a unit (with
+co-units) or marked as spam at once; each row can be routed, marked as a duplicate or
+as out of scope on its own. Every action goes back to the same filtered page with a
+message saying what happened or why it was refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST, require_safe
+
+from campaigndesk import clock
+from campaigndesk.campaigns.models import KeyTask
+from campaigndesk.ledger.workdays import for_campaign
+from campaigndesk.org import access
+from campaigndesk.org.models import Unit, UnitKind
+
+from .. import actions
+from ..forms import (
+    BulkRouteForm,
+    BulkSpamForm,
+    OverdueFilter,
+    QueueDuplicateForm,
+    QueueFilter,
+    QueueNoteForm,
+    share_choices,
+)
+from ..hints import has_providers, hints_for
+from ..models import Category, Status, Suggestion
+from ..queries import KeysetPage, keyset_page
+from ..scan import escalated_to_office
+from .common import (
+    clean_query,
+    is_htmx,
+    page_size,
+    report_errors,
+    url_with,
+    with_current_campaign,
+    with_params,
+)
+
+COUNT_CAP = 1000
+DISTRICT_KINDS = (UnitKind.DISTRICT, UnitKind.COUNTY, UnitKind.ZONE)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _prepare(form: QueueFilter, campaign_id: int | None) -> None:
+    """Choices of the chosen campaign only; selects that submit on change."""
+    if campaign_id is not None:
+        form.fields["category"].queryset = Category.objects.filter(campaign_id=campaign_id)
+        form.fields["key_task"].queryset = KeyTask.objects.filter(campaign_id=campaign_id)
+    form.fields["district"].queryset = Unit.objects.filter(kind__in=DISTRICT_KINDS).order_by("path")
+    form.fields["campaign"].empty_label = _("All campaigns")
+    for name in ("campaign", "category", "key_task", "district", "channel"):
+        form.fields[name].widget.attrs["data-autosubmit"] = ""
+    form.fields["q"].widget.attrs["placeholder"] = _("Tracking number or words")
+
+
+def capped_count(qs: Any, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many rows match, reading at most cap + 1 of them: (count, more than cap)."""
+    n = qs.order_by().values("pk")[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def _back(request: HttpRequest, name: str = "suggestions:queue") -> HttpResponse:
+    return redirect(url_with(name, clean_query(request.POST.get("query", ""))))
+
+
+@require_safe
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access.require(user, "suggestions.triage")
+    data = with_current_campaign(request.GET)
+    form = QueueFilter(data, user)
+    _prepare(form, _int(data.get("campaign")))
+    size = page_size(request.GET)
+    query = clean_query(data)
+    count: tuple[int, bool] | None = None
+    if form.is_valid():
+        qs = form.queryset()
+        page = keyset_page(
+            qs.select_related("category", "key_task", "district", "unit"),
+            "received",
+            request.GET.get("cursor"),
+            size,
+        )
+        count = capped_count(qs)
+    else:
+        page = KeysetPage(items=[], next_cursor=None, has_previous=False)
+    hints = hints_for(page.items) if page.items else {}
+    units = list(Unit.objects.filter(is_active=True).order_by("path"))
+    route_form = BulkRouteForm(None, user)
+    share_choices([route_form.fields["unit"], route_form.fields["co_units"]], units)
+    list_url = url_with("suggestions:queue", query)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [{"s": s, "hint": hints.get(s.pk)} for s in page.items],
+        "count": count[0] if count else None,
+        "capped": count[1] if count else False,
+        "cap": COUNT_CAP,
+        "shows_hints": has_providers(),
+        "units": units,
+        "route_form": route_form,
+        "query": query,
+        "list_url": list_url,
+        "next_url": url_with("suggestions:queue", with_params(query, cursor=page.next_cursor))
+        if page.next_cursor
+        else None,
+        "max_batch": actions.MAX_BATCH,
+    }
+    template = "suggestions/queue.html"
+    if is_htmx(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def route(request: HttpRequest) -> HttpResponse:
+    """Route the ticked suggestions (or one row's) to a unit, with co-units."""
+    user = request.user
+    access.require(user, "suggestions.triage")
+    form = BulkRouteForm(request.POST, user)
+    if not form.is_valid():
+        report_errors(request, form)
+        return _back(request)
+    unit = form.cleaned_data["unit"]
+    try:
+        n = actions.route(
+            user,
+            list(form.cleaned_data["suggestion"]),
+            unit,
+            list(form.cleaned_data["co_units"]),
+            form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        report_errors(request, exc=exc)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s suggestion was sent to %(unit)s.",
+                "%(count)s suggestions were sent to %(unit)s.",
+                n,
+            )
+            % {"count": n, "unit": unit.name},
+        )
+    return _back(request)
+
+
+@require_POST
+@login_required
+def spam(request: HttpRequest) -> HttpResponse:
+    """Mark the ticked suggestions as spam (all or none)."""
+    user = request.user
+    access.require(user, "suggestions.triage")
+    form = BulkSpamForm(request.POST, user)
+    if not form.is_valid():
+        report_errors(request, form)
+        return _back(request)
+    chosen = list(form.cleaned_data["suggestion"])
+    if len(chosen) > actions.MAX_BATCH:
+        messages.error(
+            request,
+            _("Mark at most %(max)s suggestions at once.") % {"max": actions.MAX_BATCH},
+        )
+        return _back(request)
+    try:
+        with transaction.atomic():
+            for s in chosen:
+                actions.dismiss(user, s, Status.SPAM, "")
+    except ValidationError as exc:
+        report_errors(request, exc=exc)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s suggestion was marked as spam.",
+                "%(count)s suggestions were marked as spam.",
+                len(chosen),
+            )
+            % {"count": len(chosen)},
+        )
+    return _back(request)
+
+
+@require_POST
+@login_required
+def duplicate(request: HttpRequest) -> HttpResponse:
+    """Mark one row as a duplicate of another suggestion (by its tracking number)."""
+    user = request.user
+    access.require(user, "suggestions.triage")
+    form = QueueDuplicateForm(request.POST, user)
+    if not form.is_valid():
+        report_errors(request, form)
+        return _back(request)
+    s: Suggestion = form.cleaned_data["suggestion"]
+    original: Suggestion = form.cleaned_data["original"]
+    try:
+        actions.mark_duplicate(user, s, original)
+    except ValidationError as exc:
+        report_errors(request, exc=exc)
+    else:
+        messages.success(
+            request,
+            _("%(number)s was marked as a duplicate of %(original)s.")
+            % {"number": s.tracking_number, "original": original.tracking_number},
+        )
+    return _back(request)
+
+
+@require_POST
+@login_required
+def out_of_scope(request: HttpRequest) -> HttpResponse:
+    """Close one row as outside the campaign's remit, with a note the citizen reads."""
+    user = request.user
+    access.require(user, "suggestions.triage")
+    form = QueueNoteForm(request.POST, user)
+    if not form.is_valid():
+        report_errors(request, form)
+        return _back(request)
+    s: Suggestion = form.cleaned_data["suggestion"]
+    try:
+        actions.dismiss(user, s, Status.OUT_OF_SCOPE, form.cleaned_data["note"])
+    except ValidationError as exc:
+        report_errors(request, exc=exc)
+    else:
+        messages.success(
+            request,
+            _("%(number)s was closed as outside the campaign's remit.")
+            % {"number": s.tracking_number},
+        )
+    return _back(request)
+
+
+# --- overdue answers ------------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def overdue(request: HttpRequest) -> HttpResponse:
+    """Answers past their deadline (routed, accepted or awaiting the unit head), the most
+    overdue first, with how many working days late and whether the office was told."""
+    user = request.user
+    access.require(user, "suggestions.triage")
+    data = with_current_campaign(request.GET)
+    form = OverdueFilter(data, user)
+    form.fields["campaign"].empty_label = _("All campaigns")
+    form.fields["campaign"].widget.attrs["data-autosubmit"] = ""
+    units = list(Unit.objects.filter(is_active=True).order_by("path"))
+    share_choices([form.fields["unit"]], units)
+    today = clock.today()
+    query = clean_query(data)
+    if form.is_valid():
+        qs = (
+            form.queryset(today)
+            .select_related("unit", "category", "campaign__calendar")
+            .annotate(escalated=escalated_to_office())
+        )
+        page = keyset_page(qs, "due", request.GET.get("cursor"), page_size(request.GET))
+    else:
+        page = KeysetPage(items=[], next_cursor=None, has_previous=False)
+    calendars: dict[int, Any] = {}
+    rows = []
+    for s in page.items:
+        if s.campaign_id not in calendars:
+            calendars[s.campaign_id] = for_campaign(s.campaign)
+        rows.append({"s": s, "days": calendars[s.campaign_id].count_between(s.answer_due, today)})
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "today": today,
+        "query": query,
+        "list_url": url_with("suggestions:overdue", query),
+        "next_url": url_with("suggestions:overdue", with_params(query, cursor=page.next_cursor))
+        if page.next_cursor
+        else None,
+    }
+    return render(request, "suggestions/overdue.html", context)
