@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 
-from . import campaigns, org, tokens
+from . import campaigns, ledger, org, plans, tokens
 from .auth import AUTH
 from .common import in_requested_language, requested_language
 from .errors import METHOD_NOT_ALLOWED, NOT_FOUND, install_handlers
@@ -97,3 +97,5 @@ install_handlers(api)
 api.add_router("", org.router)
 api.add_router("", campaigns.router)
 api.add_router("", tokens.router)
+api.add_router("", ledger.router)
+api.add_router("", plans.router)

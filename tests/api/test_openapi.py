@@ -9,6 +9,10 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from campaigndesk.campaigns import plans
+from campaigndesk.ledger import actions as ledger_actions
+from campaigndesk.ledger.periods import ensure_periods
+
 from .conftest import API
 
 PATHS = {
@@ -23,6 +27,40 @@ PATHS = {
     "/api/v1/campaigns/{campaign_id}/key-tasks": {"get"},
     "/api/v1/tokens": {"get", "post"},
     "/api/v1/tokens/{token_id}": {"delete"},
+    "/api/v1/tasks": {"get", "post"},
+    "/api/v1/tasks/{task_id}": {"get", "patch"},
+    "/api/v1/tasks/{task_id}/reports": {"get"},
+    "/api/v1/tasks/{task_id}/history": {"get"},
+    **{
+        f"/api/v1/tasks/{{task_id}}/{action}": {"post"}
+        for action in (
+            "accept",
+            "return",
+            "reassign",
+            "split",
+            "progress",
+            "report-done",
+            "close",
+            "send-back",
+            "reopen",
+            "cancel",
+            "remind",
+        )
+    },
+    "/api/v1/campaigns/{campaign_id}/periods": {"get"},
+    "/api/v1/periods/{period_id}/lock": {"post"},
+    "/api/v1/notifications": {"get"},
+    "/api/v1/notifications/read": {"post"},
+    "/api/v1/campaigns/{campaign_id}/dashboard": {"get"},
+    "/api/v1/plans": {"get", "post"},
+    "/api/v1/plans/{plan_id}": {"get", "patch"},
+    "/api/v1/plans/{plan_id}/compare": {"get"},
+    "/api/v1/plans/{plan_id}/measures": {"post"},
+    "/api/v1/measures/{measure_id}": {"patch", "delete"},
+    **{
+        f"/api/v1/plans/{{plan_id}}/{step}": {"post"}
+        for step in ("submit", "endorse", "approve", "return")
+    },
 }
 
 
@@ -87,11 +125,28 @@ def test_every_response_is_declared_and_every_error_is_json(world, api_client, p
     token, _ = issue_key(world.gjz_liaison)
     document = Client().get(f"{API}/openapi.json").json()
     client = api_client(getattr(world, persona))
+    task = ledger_actions.create_task(
+        world.office,
+        campaign=world.campaign,
+        title="task",
+        lead_unit=world.ganjingzi,
+        starts_on=world.campaign.starts_on,
+        deadline=world.campaign.ends_on,
+    )
+    ensure_periods(world.campaign)
+    plan = plans.start_plan(world.gjz_liaison, world.campaign, world.ganjingzi)
+    measure = plans.add_measure(
+        world.gjz_liaison, plan, title="measure", deadline=world.campaign.ends_on
+    )
     ids = {
         "unit_id": world.ganjingzi.pk,
         "person_id": world.gjz_liaison.pk,
         "campaign_id": world.campaign.pk,
         "token_id": token.pk,
+        "task_id": task.pk,
+        "period_id": world.campaign.reporting_periods.first().pk,
+        "plan_id": plan.pk,
+        "measure_id": measure.pk,
     }
     for path, method, operation in operations(document):
         name = re.search(r"\{([a-z_]+)\}", path)

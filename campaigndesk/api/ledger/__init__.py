@@ -1,0 +1,23 @@
+"""The ledger under /api/v1/: tasks and their workflow, reporting periods, the inbox and
+the dashboard.
+
+/tasks lists with the ledger's own filter (`ledger.filters.LedgerFilter`) and pages by
+an opaque `cursor` (follow `next`); it is never counted. Every change calls the same
+ledger action as the desk's task page: a refusal is a 422 with the action's message,
+a task outside the caller's units a 404, an action the caller may not take a 403.
+Evidence files are uploaded on the desk's task page; the API lists them (`url`) and
+takes JSON only.
+"""
+
+from __future__ import annotations
+
+from ninja import Router
+
+from . import dashboard, inbox, periods, tasks, workflow
+
+router = Router()
+router.add_router("", tasks.router)
+router.add_router("", workflow.router)
+router.add_router("", periods.router)
+router.add_router("", inbox.router)
+router.add_router("", dashboard.router)

@@ -1,0 +1,504 @@
+"""Tasks on the ledger: the list, a task, its reports and history; assign and edit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Response, Status
+from pydantic import ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from campaigndesk import clock
+from campaigndesk.audit.templatetags.audit import field_changes, hidden_fields, related_names
+from campaigndesk.audit.trail import history_of
+from campaigndesk.campaigns.models import Campaign, KeyTask, Phase, PlanMeasure
+from campaigndesk.ledger import actions
+from campaigndesk.ledger.filters import LedgerFilter
+from campaigndesk.ledger.filters import keyset_page as ledger_page
+from campaigndesk.ledger.models import (
+    Light,
+    Priority,
+    ProgressReport,
+    Source,
+    Task,
+    TaskCoUnit,
+    TaskStatus,
+)
+from campaigndesk.ledger.queries import get_task_for_edit, get_task_for_user
+from campaigndesk.org import access
+from campaigndesk.org.models import Unit
+
+from ..auth import person
+from ..common import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Id,
+    Page,
+    PageQuery,
+    SearchText,
+    StrictQuery,
+    keyset_page,
+    responses,
+)
+from .schemas import (
+    BAD_CURSOR,
+    CHILDREN_SHOWN,
+    NO_SUCH_CAMPAIGN,
+    NO_SUCH_UNIT,
+    OTHER_CAMPAIGN,
+    REMINDERS_SHOWN,
+    REPORTS_SHOWN,
+    WORKING,
+    Cursor,
+    LeaderName,
+    LongText,
+    MilestoneTitle,
+    NewSourceCode,
+    PriorityCode,
+    ReportPage,
+    SortCode,
+    SourceCode,
+    SourceRef,
+    TaskOut,
+    TaskPage,
+    Title,
+)
+
+router = Router(tags=["ledger"])
+
+
+# --- reading tasks --------------------------------------------------------------------------
+
+
+def _repeatable(values: list[str], example: str) -> Any:
+    return Field(
+        [],
+        description=f"Repeat for several: {example}.",
+        json_schema_extra={"items": {"type": "string", "enum": list(values)}},
+    )
+
+
+class TaskFilters(StrictQuery):
+    campaign: Id | None = None
+    unit: Id | None = Field(None, description="Tasks led by this unit or a unit below it.")
+    key_task: Id | None = None
+    phase: Id | None = None
+    source: SourceCode | None = None  # type: ignore[valid-type]
+    # Lists of plain strings checked as a whole below: ninja reports an error in an item
+    # of a query list as `filters.status.0`, not as the parameter the caller sent.
+    status: list[str] = _repeatable(TaskStatus.values, "`?status=assigned&status=returned`")
+    light: list[str] = _repeatable(Light.values, "`?light=red&light=grey`")
+    due_from: dt.date | None = Field(None, description="Deadline on or after this day.")
+    due_to: dt.date | None = Field(None, description="Deadline on or before this day.")
+    q: SearchText | None = Field(None, description="Part of the title or source reference.")
+    top_level: bool = Field(False, description="Only tasks that are not splits of another.")
+    sort: SortCode = Field(  # type: ignore[valid-type]
+        "deadline",
+        description="deadline, -deadline (latest first), updated and created (newest first), "
+        "priority (urgent first).",
+    )
+    cursor: Cursor | None = Field(None, description="Where the page starts: follow `next`.")
+    limit: int = Field(
+        DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}."
+    )
+
+    @field_validator("status", "light")
+    @classmethod
+    def _known(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        allowed = TaskStatus.values if info.field_name == "status" else Light.values
+        if any(value not in allowed for value in values):
+            expected = ", ".join(repr(a) for a in allowed)
+            raise PydanticCustomError(
+                "literal_error", "Input should be {expected}", {"expected": expected}
+            )
+        return values
+
+
+def _filter_form(filters: TaskFilters, user: Any) -> LedgerFilter:
+    """The ledger's own filter form, bound to the parsed parameters."""
+    data = QueryDict(mutable=True)
+    for name in ("campaign", "unit", "key_task", "phase", "source", "due_from", "due_to", "q"):
+        value = getattr(filters, name)
+        if value is not None:
+            data[name] = str(value)
+    data.setlist("status", filters.status)
+    data.setlist("light", filters.light)
+    if filters.top_level:
+        data["top_level"] = "on"
+    data["sort"] = filters.sort
+    return LedgerFilter(data, user)
+
+
+def _query_error(field: str, message: str, kind: str) -> Status:
+    msg = _("%(field)s: %(message)s") % {"field": field, "message": message}
+    item = {"loc": ["query", field], "msg": msg, "type": kind}
+    return Status(422, {"detail": msg, "errors": [item]})
+
+
+def _form_errors(form: LedgerFilter) -> Status:
+    errors = []
+    for field, field_errors in form.errors.as_data().items():
+        for error in field_errors:
+            for message in error.messages:
+                msg = _("%(field)s: %(message)s") % {"field": field, "message": message}
+                loc = ["query", field] if field != "__all__" else ["query"]
+                errors.append({"loc": loc, "msg": msg, "type": error.code or "invalid"})
+    return Status(422, {"detail": errors[0]["msg"], "errors": errors})
+
+
+def _rows(tasks: Any) -> Any:
+    return tasks.select_related("lead_unit", "key_task", "phase").prefetch_related(
+        "co_unit_links__unit"
+    )
+
+
+@router.get("/tasks", response=responses(TaskPage, 403), summary="List tasks on the ledger")
+def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> Any:
+    """The tasks the caller sees (their units, the units below, and tasks they share as a
+    co-responsible unit), filtered like the desk's ledger list. A filter naming a unit
+    outside the caller's units is a 422. Pages by key: a deep page costs the same as the
+    first; the list is not counted (`count` is null)."""
+    user = person(request)
+    access.require(user, "ledger.view")
+    form = _filter_form(filters, user)
+    if not form.is_valid():
+        return _form_errors(form)
+    page = ledger_page(_rows(form.queryset()), form.sort_order, filters.cursor, filters.limit)
+    if filters.cursor and not page.has_previous:  # the ledger's page ignores a bad cursor
+        return _query_error("cursor", str(BAD_CURSOR), "invalid")
+    next_url = None
+    if page.next_cursor:
+        params = request.GET.copy()
+        params["cursor"] = page.next_cursor
+        next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    return {"items": page.items, "count": None, "next": next_url}
+
+
+def _has_units_below(unit: Unit) -> bool:
+    return Unit.objects.subtree_of(unit).filter(is_active=True).exclude(pk=unit.pk).exists()
+
+
+def _actions(user: Any, task: Task, children: list[Task]) -> list[str]:
+    """What the caller may do now: the task page's buttons (the actions check again)."""
+    act = access.can(user, "ledger.act_for_unit", task)
+    supervise = access.can(user, "ledger.supervise", task)
+    status, working = task.status, task.status in WORKING
+    ended = (TaskStatus.CLOSED, TaskStatus.CANCELLED)
+    if len(children) <= CHILDREN_SHOWN:
+        live = any(c.status != TaskStatus.CANCELLED for c in children)
+        open_children = any(c.status not in ended for c in children)
+    else:  # more children than the page lists: ask the database
+        live = task.children.exclude(status=TaskStatus.CANCELLED).exists()
+        open_children = task.children.exclude(status__in=ended).exists()
+    today = clock.today()
+    offers = {
+        "accept": act and status == TaskStatus.ASSIGNED,
+        "return": act
+        and status == TaskStatus.ASSIGNED
+        and (task.return_by is None or today <= task.return_by),
+        "progress": act and working and not live,
+        "report-done": act and working and not open_children,
+        "split": act and working and _has_units_below(task.lead_unit),
+        "close": supervise
+        and status == TaskStatus.REPORTED
+        and task.reported_by_id != getattr(user, "pk", None),
+        "send-back": supervise and status == TaskStatus.REPORTED,
+        "reopen": supervise and status == TaskStatus.CLOSED,
+        "cancel": supervise and status not in (TaskStatus.CLOSED, TaskStatus.CANCELLED),
+        "reassign": supervise and status in (TaskStatus.ASSIGNED, TaskStatus.RETURNED),
+        "remind": supervise and task.is_open,
+        "edit": task.is_open and access.can(user, "ledger.edit_task", task),
+    }
+    return [name for name, allowed in offers.items() if allowed]
+
+
+def reports_of(task_id: int) -> Any:
+    return (
+        ProgressReport.objects.filter(task_id=task_id)
+        .select_related("period", "reported_by")
+        .prefetch_related("attachments")
+    )
+
+
+def task_detail(request: HttpRequest, task_id: int) -> Task:
+    """The task, read afresh, with everything its page shows."""
+    user = person(request)
+    task = get_task_for_user(user, task_id)
+    co_units = TaskCoUnit.objects.select_related("unit")
+    prefetch_related_objects([task], Prefetch("co_unit_links", queryset=co_units))
+    children = list(
+        task.children.select_related("lead_unit").order_by("deadline", "id")[: CHILDREN_SHOWN + 1]
+    )
+    plan_id = None
+    if task.measure_id:
+        measures = PlanMeasure.objects.filter(pk=task.measure_id)
+        plan_id = measures.values_list("plan_id", flat=True).first()
+    task.api_detail = {  # type: ignore[attr-defined]
+        "plan_id": plan_id,
+        "milestones": list(task.milestones.all()),
+        "children": children,
+        "reports": list(reports_of(task.pk).order_by("-period__number")[:REPORTS_SHOWN]),
+        "evidence": list(task.attachments.filter(report__isnull=True).order_by("uploaded_at")),
+        "reminders": list(task.reminders.select_related("sent_by")[:REMINDERS_SHOWN]),
+        "actions": _actions(user, task, children),
+    }
+    return task
+
+
+@router.get("/tasks/{task_id}", response=responses(TaskOut, 403, 404), summary="Get a task")
+def get_task(request: HttpRequest, task_id: Id, query: Query[StrictQuery]) -> Any:
+    """A task with its co-units, milestones, children, latest reports, evidence, reminders
+    and the actions the caller may take; 404 outside the caller's units."""
+    return task_detail(request, task_id)
+
+
+@router.get(
+    "/tasks/{task_id}/reports",
+    response=responses(ReportPage, 403, 404),
+    summary="List a task's progress reports",
+)
+def list_reports(request: HttpRequest, task_id: Id, filters: Query[PageQuery]) -> Any:
+    """The task's progress reports, latest period first, with their attachments."""
+    task = get_task_for_user(person(request), task_id)
+    return keyset_page(request, reports_of(task.pk), filters, order=["-period__number", "-id"])
+
+
+class ChangeOut(Schema):
+    field: str
+    label: str = Field(description="The field's name in the request's language.")
+    before: str = Field(description="As a person reads it; `(hidden)` when masked.")
+    after: str
+    hidden: bool = Field(description="The caller may not read this field's values.")
+
+
+class HistoryOut(Schema):
+    id: int
+    seq: int = Field(description="Position in the tamper-evident audit chain.")
+    at: dt.datetime
+    actor: str = Field(description="User name, or `system` for jobs and commands.")
+    verb: str
+    verb_label: str
+    action: str = Field(description="The action's code, e.g. ledger.accept_task.")
+    changes: list[ChangeOut]
+
+
+class HistoryPage(Page[HistoryOut]):
+    pass
+
+
+@router.get(
+    "/tasks/{task_id}/history",
+    response=responses(HistoryPage, 403, 404),
+    summary="List a task's audit records",
+)
+def task_history(request: HttpRequest, task_id: Id, filters: Query[PageQuery]) -> Any:
+    """Every audited change of the task, newest first: who, when, which action, and each
+    field before and after. Fields the caller may not read are masked."""
+    user = person(request)
+    task = get_task_for_user(user, task_id)
+    records = history_of(task).select_related("content_type")
+    page = keyset_page(request, records, filters, order=["-seq"])
+    names = related_names(page["items"])
+    page["items"] = [
+        {
+            "id": r.pk,
+            "seq": r.seq,
+            "at": r.at,
+            "actor": r.actor_label,
+            "verb": r.verb,
+            "verb_label": str(r.get_verb_display()),
+            "action": r.action,
+            "changes": [
+                {"field": c.name, **vars(c)}
+                for c in field_changes(r, hidden_fields(user, r, task), names)
+            ],
+        }
+        for r in page["items"]
+    ]
+    return page
+
+
+# --- creating and editing -----------------------------------------------------------------
+
+
+class MilestoneIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    title: MilestoneTitle  # type: ignore[valid-type]
+    due: dt.date
+
+
+class TaskIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    campaign: Id
+    title: Title  # type: ignore[valid-type]
+    description: LongText = ""  # type: ignore[valid-type]
+    key_task: Id | None = Field(None, description="A key task of the campaign.")
+    phase: Id | None = Field(None, description="A phase of the campaign.")
+    source: NewSourceCode = Source.INSTRUCTION  # type: ignore[valid-type]
+    source_ref: SourceRef = Field(  # type: ignore[valid-type]
+        "", description="Document number or what it came from."
+    )
+    lead_unit: Id
+    co_units: list[Id] = Field([], max_length=50, description="Co-responsible units.")
+    responsible_leader: LeaderName = ""  # type: ignore[valid-type]
+    starts_on: dt.date | None = Field(None, description="Leave out to start today.")
+    deadline: dt.date
+    priority: PriorityCode = Priority.NORMAL  # type: ignore[valid-type]
+    milestones: list[MilestoneIn] = Field([], max_length=12)
+
+
+def _campaign_part(field: str, pk: int | None, campaign: Campaign) -> Any:
+    """The key task or phase `pk` of the campaign (None for None); 422 when it is not one."""
+    if pk is None:
+        return None
+    model = KeyTask if field == "key_task" else Phase
+    part = model.objects.filter(pk=pk, campaign=campaign).first()
+    if part is None:
+        raise ValidationError({field: OTHER_CAMPAIGN})
+    return part
+
+
+def unit_for(user: Any, pk: int, field: str) -> Unit:
+    unit = access.visible_units(user).filter(pk=pk, is_active=True).first()
+    if unit is None:
+        raise ValidationError({field: NO_SUCH_UNIT})
+    return unit
+
+
+@router.post(
+    "/tasks",
+    response=responses(TaskOut, 400, 403, ok_status=201),
+    summary="Assign a task (交办)",
+)
+def create_task(request: HttpRequest, payload: TaskIn, query: Query[StrictQuery]) -> Any:
+    """The office puts a task on the ledger for a unit, with co-responsible units and
+    milestones. The deadline must fall within the campaign, after the start."""
+    actor = person(request)
+    access.require(actor, "ledger.create_task")
+    campaign = Campaign.objects.filter(pk=payload.campaign).first()
+    if campaign is None:
+        raise ValidationError({"campaign": NO_SUCH_CAMPAIGN})
+    lead = unit_for(actor, payload.lead_unit, "lead_unit")
+    wanted = set(payload.co_units)
+    co_units = list(access.visible_units(actor).filter(pk__in=wanted, is_active=True))
+    if len(co_units) != len(wanted):
+        raise ValidationError({"co_units": NO_SUCH_UNIT})
+    if lead.pk in wanted:
+        raise ValidationError(
+            {"co_units": _("The lead unit cannot also be a co-responsible unit.")}
+        )
+    task = actions.create_task(
+        actor,
+        campaign=campaign,
+        title=payload.title,
+        description=payload.description,
+        key_task=_campaign_part("key_task", payload.key_task, campaign),
+        phase=_campaign_part("phase", payload.phase, campaign),
+        source=payload.source,
+        source_ref=payload.source_ref,
+        lead_unit=lead,
+        co_units=co_units,
+        responsible_leader=payload.responsible_leader,
+        starts_on=payload.starts_on,
+        deadline=payload.deadline,
+        priority=payload.priority,
+        milestones=sorted(((m.title, m.due) for m in payload.milestones), key=lambda m: m[1]),
+    )
+    return Status(201, task_detail(request, task.pk))
+
+
+class TaskPatch(Schema):
+    """Only the fields sent change. A field cannot be set to null except `key_task` and
+    `phase` (null clears them)."""
+
+    model_config = {"extra": "forbid"}
+
+    version: int = Field(ge=1, le=2**31 - 1, description="The version the caller last read.")
+    title: Title = None  # type: ignore[valid-type,assignment]
+    description: LongText = None  # type: ignore[valid-type,assignment]
+    starts_on: dt.date = None  # type: ignore[assignment]
+    deadline: dt.date = None  # type: ignore[assignment]
+    priority: PriorityCode = None  # type: ignore[valid-type,assignment]
+    responsible_leader: LeaderName = None  # type: ignore[valid-type,assignment]
+    source_ref: SourceRef = None  # type: ignore[valid-type,assignment]
+    key_task: Id | None = None
+    phase: Id | None = None
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _shown(name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    field = Task._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _conflict(conflict: actions.ConflictError) -> HttpResponse:
+    """409: the task moved on since the caller read it; what they sent is not saved."""
+    differences, errors = [], []
+    for name, saved, yours in conflict.differences:
+        label = str(Task._meta.get_field(name).verbose_name)
+        differences.append(
+            {"field": name, "label": label, "saved": _plain(saved), "yours": _plain(yours)}
+        )
+        msg = _("%(label)s is now “%(saved)s”; you sent “%(yours)s”.") % {
+            "label": label,
+            "saved": _shown(name, saved),
+            "yours": _shown(name, yours),
+        }
+        errors.append({"loc": ["body", name], "msg": msg, "type": "conflict"})
+    body = {
+        "detail": str(conflict),
+        "errors": errors or None,
+        "differences": differences,
+        "version": conflict.task.version,
+    }
+    return Response(body, status=409, json_dumps_params={"ensure_ascii": False})
+
+
+@router.patch(
+    "/tasks/{task_id}",
+    response=responses(TaskOut, 400, 403, 404, 409),
+    summary="Edit a task's details",
+)
+def update_task(
+    request: HttpRequest, task_id: Id, payload: TaskPatch, query: Query[StrictQuery]
+) -> Any:
+    """Change a task's title, description, dates, priority, leader, key task, phase or
+    source reference. Send the `version` you read: when someone saved the task since,
+    nothing is saved and the answer is 409 with `errors` (one per field that differs,
+    type `conflict`) and, beside them, `differences` (a list of {field, label, saved,
+    yours}) and the task's current `version`: read it again and redo the change."""
+    actor = person(request)
+    task = get_task_for_edit(actor, task_id, "ledger.edit_task")
+    sent = payload.model_fields_set - {"version"}
+    changes: dict[str, Any] = {name: getattr(payload, name) for name in sent}
+    if "key_task" in changes:
+        changes["key_task"] = _campaign_part("key_task", changes["key_task"], task.campaign)
+    if "phase" in changes:
+        changes["phase"] = _campaign_part("phase", changes["phase"], task.campaign)
+    unchanged = all(getattr(task, name) == value for name, value in changes.items())
+    if task.version == payload.version and unchanged:
+        return task_detail(request, task.pk)  # nothing to write, nothing to lose
+    try:
+        actions.update_task(actor, task, changes, expected_version=payload.version)
+    except actions.ConflictError as conflict:
+        return _conflict(conflict)
+    return task_detail(request, task.pk)
