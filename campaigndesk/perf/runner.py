@@ -132,27 +132,26 @@ def bench_run(
         notes.append("the Dalian demo was not loaded (no load_demo command)")
 
     workdir = Path(tempfile.mkdtemp(prefix="cd-bench-"))
-    static_root = workdir / "static"
-    env = server_env(prepared.url, static_root, secrets.token_urlsafe(48))
-    say("collecting static files")
-    prepare.run_command(["collectstatic", "--no-input", "-v", "0"], env, say)
-    say("signing in the bench user, resolving URLs, counting queries")
-    probed = run_probe(paths, env, say)["paths"]
-
+    env = server_env(prepared.url, workdir / "static", secrets.token_urlsafe(48))
     server = Server(env, workdir / "gunicorn.log")
     results: list[PathResult] = []
     load_before = load_average()
+    completed = False
     try:
+        say("collecting static files")
+        prepare.run_command(["collectstatic", "--no-input", "-v", "0"], env, say)
+        say("signing in the bench user, resolving URLs, counting queries")
+        probed = run_probe(paths, env, say)["paths"]
         say(f"starting gunicorn ({server.workers} sync workers) on {server.base_url}")
         server.start()
         for path in paths:
             results.append(_bench_path(server, gen, path, probed.get(path.name, {}), options, say))
+        completed = True
     finally:
-        if options.keep_server:
-            say(
-                f"server left running: {server.base_url} (pid {server.proc.pid if server.proc else '-'})"
-            )
-            say(f"its files: {workdir}")
+        # Kept only after a complete run: Ctrl-C or an error always stops it.
+        if completed and options.keep_server and server.proc is not None:
+            say(f"server left running: {server.base_url}, pid {server.proc.pid}")
+            say(f"stop it with: kill {server.proc.pid}; its files: {workdir}")
         else:
             server.stop()
             shutil.rmtree(workdir, ignore_errors=True)

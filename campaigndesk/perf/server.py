@@ -57,9 +57,17 @@ class Server:
         ]
         # Its own process group, so Ctrl-C in the terminal reaches the bench first and
         # the bench stops the server in order (by its pid).
-        self.proc = subprocess.Popen(  # noqa: S603 (our own arguments)
-            cmd, env=self.env, stdin=subprocess.DEVNULL, start_new_session=True
-        )
+        # Output goes to the log file, not the caller's terminal or pipe: a server kept
+        # running (--keep-server) must not hold the pipe of whoever started the bench.
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(  # noqa: S603 (our own arguments)
+                cmd,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
         self._wait_healthy(timeout)
 
     def _wait_healthy(self, timeout: float) -> None:
