@@ -281,8 +281,11 @@ def ledger_chunks(
         page = ordered
         if after is not None:
             value, pk = after
+            # "value >= last AND (value > last OR id > last id)": the first term lets the
+            # database seek into the (…, deadline, id) index instead of scanning from its start.
             page = page.filter(
-                Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk})
+                Q(**{f"{field}__{op}e": value}),
+                Q(**{f"{field}__{op}": value}) | Q(**{f"id__{op}": pk}),
             )
         rows = list(page.values_list(*names)[:size])
         if rows:
@@ -436,6 +439,7 @@ def write_ledger(
     }
     status_labels = {value: str(label) for value, label in TaskStatus.choices}
     light_words = {value: str(word) for value, word in LIGHT_WORDS.items()}
+    with_report = _("%(progress)s%%: %(text)s")
     count = 0
     for rows in ledger_chunks(tasks, sort, chunk_size):
         ids = [row[0] for row in rows]
@@ -453,7 +457,7 @@ def write_ledger(
                     _plain(ws, leader),
                     date_cell(deadline),
                     progress_cell(
-                        _("%(progress)s%%: %(text)s") % {"progress": progress, "text": report}
+                        with_report % {"progress": progress, "text": report}
                         if report
                         else f"{progress}%"
                     ),

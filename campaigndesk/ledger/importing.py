@@ -170,8 +170,8 @@ def _raw(cell: Any) -> Raw | None:
 def _find_header(rows: list[tuple[Any, ...]], kind: str) -> int | None:
     known = header_map(kind)
     for i, row in enumerate(rows):
-        hits = sum(1 for v in row if v is not None and known.get(norm_name(v), None) is not None)
-        if hits >= 2 or (hits == 1 and sum(v is not None for v in row) == 1):
+        # A title above the header never equals a column's name: one match is the header.
+        if any(v is not None and known.get(norm_name(v)) is not None for v in row):
             return i
     return None
 

@@ -19,7 +19,8 @@ from django.utils import translation
 
 from campaigndesk import clock
 from campaigndesk.ledger import actions
-from campaigndesk.ledger.excel import EXPORT_COLUMNS, write_ledger
+from campaigndesk.ledger.excel import EXPORT_COLUMNS, ledger_chunks, write_ledger
+from campaigndesk.ledger.filters import SORTS
 from campaigndesk.ledger.models import Light, Task, TaskStatus
 from campaigndesk.ledger.periods import ensure_periods, period_on
 
@@ -313,3 +314,16 @@ def test_export_command_refuses_a_bad_filter(world, tmp_path):
         call_command("export_ledger", "--out", str(tmp_path / "x.xlsx"), "light=purple")
     with pytest.raises(CommandError, match="KEY=VALUE"):
         call_command("export_ledger", "--out", str(tmp_path / "x.xlsx"), "campaign")
+
+
+@pytest.mark.parametrize("sort", ["deadline", "-deadline", "updated", "priority", "created"])
+def test_keyset_chunks_walk_every_task_once_in_the_lists_order(world, sort):
+    bulk_tasks(world, 95)  # many tasks share a deadline: the id breaks the ties
+    seen = [row[0] for rows in ledger_chunks(Task.objects.all(), sort, 7) for row in rows]
+    field, desc = SORTS[sort]
+    expected = list(
+        Task.objects.order_by(*([f"-{field}", "-id"] if desc else [field, "id"])).values_list(
+            "id", flat=True
+        )
+    )
+    assert seen == expected

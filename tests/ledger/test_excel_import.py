@@ -10,6 +10,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections, transaction
@@ -65,6 +66,18 @@ def task_row(n: int, unit="GJZ", deadline=dt.date(2018, 12, 31), **extra):
     for index, value in extra.items():
         row[int(index[1:])] = value
     return row
+
+
+@pytest.fixture
+def client_for(client_for):
+    """The shared `client_for`, reading pages in English (the messages below are English)."""
+
+    def make(user):
+        client = client_for(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return make
 
 
 @pytest.fixture
