@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import chinese_calendar
 
@@ -21,6 +21,10 @@ from campaigndesk.campaigns.models import WorkCalendar
 ONE_DAY = dt.timedelta(days=1)
 
 
+# The package's answer never changes while the process runs, and each call scans its
+# tables for their first and last year: remembered, a calendar of 1,200 days builds in
+# about a millisecond instead of a tenth of a second (every task action builds one).
+@lru_cache(maxsize=8192)
 def _country_workday(country: str, day: dt.date) -> bool:
     if country == "CN":
         try:
