@@ -24,6 +24,7 @@ from campaigndesk.org import actions as org_actions
 from campaigndesk.org.models import RoleGrant, Unit, User
 
 from . import dalian_campaign as dc
+from . import dalian_ledger
 from . import dalian_units as du
 from .accounts import DEMO_ACCOUNTS, DemoAccount
 
@@ -68,7 +69,8 @@ def load_demo() -> DemoSummary:
         summary = DemoSummary(created=True)
         by_code = _ensure_units(summary)
         _ensure_people(summary, by_code)
-        _create_campaign(summary, by_code)
+        campaign = _create_campaign(summary, by_code)
+        dalian_ledger.build_ledger(campaign)
         summary.audit_records = _last_seq() - first_seq
     summary.seconds = time.monotonic() - started
     return summary
