@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 
-from . import campaigns, ledger, org, plans, tokens
+from . import campaigns, ledger, org, plans, public, tokens
 from .auth import AUTH
 from .common import in_requested_language, requested_language
 from .errors import METHOD_NOT_ALLOWED, NOT_FOUND, install_handlers
@@ -99,3 +99,4 @@ api.add_router("", campaigns.router)
 api.add_router("", tokens.router)
 api.add_router("", ledger.router)
 api.add_router("", plans.router)
+api.add_router("", public.router)
