@@ -24,6 +24,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigndesk import clock
@@ -181,7 +182,7 @@ def check_challenge(token: str, answer: Any) -> None:
 
 def new_tracking_number(campaign: Any) -> str:
     """E.g. JY181220-7K3MQ: readable over the phone, unguessable enough with its code."""
-    stamp = clock.now().strftime("%y%m%d")
+    stamp = timezone.localtime(clock.now()).strftime("%y%m%d")
     return f"JY{stamp}-{''.join(secrets.choice(CODE_ALPHABET) for _ in range(5))}"
 
 
