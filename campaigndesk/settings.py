@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "campaigndesk.campaigns",
     "campaigndesk.ledger",
     "campaigndesk.suggestions",
+    "campaigndesk.triage",
     "campaigndesk.api",
     "campaigndesk.portal",
     "campaigndesk.demo",
