@@ -12,6 +12,6 @@ class TriageConfig(AppConfig):
         from importlib import import_module
         from importlib.util import find_spec
 
-        for part in ("rules", "hooks"):
+        for part in ("rules", "hooks", "dup_hooks"):
             if find_spec(f"{self.name}.{part}") is not None:
                 import_module(f"{self.name}.{part}")

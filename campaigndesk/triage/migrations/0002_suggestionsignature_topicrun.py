@@ -5,43 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0004_campaign_accepts_suggestions_and_more'),
-        ('suggestions', '0002_answer_reminders'),
-        ('triage', '0001_initial'),
+        ("campaigns", "0004_campaign_accepts_suggestions_and_more"),
+        ("suggestions", "0002_answer_reminders"),
+        ("triage", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SuggestionSignature',
+            name="SuggestionSignature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bucket', models.BigIntegerField()),
-                ('suggestion', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signatures', to='suggestions.suggestion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("bucket", models.BigIntegerField()),
+                (
+                    "suggestion",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="signatures",
+                        to="suggestions.suggestion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'duplicate signature',
-                'verbose_name_plural': 'duplicate signatures',
-                'indexes': [models.Index(fields=['bucket'], name='triage_sig_bucket_idx')],
+                "verbose_name": "duplicate signature",
+                "verbose_name_plural": "duplicate signatures",
+                "indexes": [
+                    models.Index(fields=["bucket", "suggestion"], name="triage_sig_bucket_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TopicRun',
+            name="TopicRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField(verbose_name='from')),
-                ('end', models.DateField(verbose_name='to')),
-                ('result', models.JSONField(default=list)),
-                ('size', models.PositiveIntegerField(default=0, verbose_name='suggestions clustered')),
-                ('seconds', models.FloatField(default=0, verbose_name='seconds to compute')),
-                ('computed_at', models.DateTimeField(verbose_name='computed at')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='topic_runs', to='campaigns.campaign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField(verbose_name="from")),
+                ("end", models.DateField(verbose_name="to")),
+                ("result", models.JSONField(default=list)),
+                (
+                    "size",
+                    models.PositiveIntegerField(default=0, verbose_name="suggestions clustered"),
+                ),
+                ("seconds", models.FloatField(default=0, verbose_name="seconds to compute")),
+                ("computed_at", models.DateTimeField(verbose_name="computed at")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="topic_runs",
+                        to="campaigns.campaign",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'topic run',
-                'verbose_name_plural': 'topic runs',
-                'constraints': [models.UniqueConstraint(fields=('campaign', 'start', 'end'), name='unique_topic_run_period')],
+                "verbose_name": "topic run",
+                "verbose_name_plural": "topic runs",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("campaign", "start", "end"), name="unique_topic_run_period"
+                    )
+                ],
             },
         ),
     ]

@@ -24,7 +24,7 @@ class SuggestionSignature(models.Model):
     class Meta:
         verbose_name = _("duplicate signature")
         verbose_name_plural = _("duplicate signatures")
-        indexes = [models.Index(fields=["bucket"], name="triage_sig_bucket_idx")]
+        indexes = [models.Index(fields=["bucket", "suggestion"], name="triage_sig_bucket_idx")]
 
     def __str__(self) -> str:
         return f"{self.suggestion_id}:{self.bucket}"

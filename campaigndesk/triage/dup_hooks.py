@@ -1,0 +1,51 @@
+"""Plug duplicate detection and hot topics into the rest of CampaignDesk.
+
+Imported once from `TriageConfig.ready()` ("dup_hooks" in its tuple of parts). It:
+
+- appends `sign_at_intake` to `suggestions.intake.INTAKE_HOOKS`: each new suggestion's
+  band keys are stored as it arrives (a failure is logged; intake goes on);
+- appends `duplicate_hints` to `suggestions.hints.HINT_PROVIDERS`: the triage queue shows
+  near-duplicates for a whole page in a fixed number of queries;
+- registers the nightly topic job of `topic_jobs.SCHEDULE` with the scheduler (which by
+  itself only reads `<app>.jobs.SCHEDULE`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from campaigndesk.core import scheduler
+from campaigndesk.suggestions import hints, intake
+from campaigndesk.suggestions.models import Suggestion
+
+from . import dedupe, topic_jobs
+
+logger = logging.getLogger(__name__)
+
+
+def sign_at_intake(suggestion: Suggestion) -> None:
+    """Store the new suggestion's signature; never let a failure break intake."""
+    try:
+        from django.db import transaction
+
+        with transaction.atomic():  # a savepoint: a failure here leaves intake's work intact
+            dedupe.index_suggestion(suggestion)
+    except Exception:
+        logger.exception("could not sign suggestion %s for duplicate search", suggestion.pk)
+
+
+def duplicate_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:
+    """The near-duplicates of a queue page: two queries for the page, not per suggestion."""
+    found = dedupe.duplicates_for(suggestions)
+    return {
+        pk: hints.Hint(duplicates=[hints.DuplicateGuess(m.suggestion, m.similarity) for m in ms])
+        for pk, ms in found.items()
+    }
+
+
+if sign_at_intake not in intake.INTAKE_HOOKS:
+    intake.INTAKE_HOOKS.append(sign_at_intake)
+if duplicate_hints not in hints.HINT_PROVIDERS:
+    hints.HINT_PROVIDERS.append(duplicate_hints)
+for periodic in topic_jobs.SCHEDULE:
+    scheduler.register(periodic)

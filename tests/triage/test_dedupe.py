@@ -1,0 +1,151 @@
+"""Near-duplicate search: signatures at intake, lookups, and the queue's hint provider."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+
+from campaigndesk import clock
+from campaigndesk.suggestions import hints, intake
+from campaigndesk.suggestions.models import Status, Suggestion
+from campaigndesk.triage import dedupe, dup_hooks
+from campaigndesk.triage.models import SuggestionSignature
+
+PARKING_ZH = (
+    "星海广场停车难",
+    "建议在星海广场附近增加停车位，周末停车太难了，经常要绕好几圈才能找到车位。",
+)
+PARKING_ZH_REWORDED = (
+    "星海广场周边车位不足",
+    "星海广场附近停车位太少，周末停车太难了，常常绕好几圈也找不到车位，请增加停车位。",
+)
+LIGHTS_EN = (
+    "Broken street lights on Zhongshan Road",
+    "The street lights on Zhongshan Road have been broken for three weeks; it is dark and "
+    "unsafe at night. Please repair them.",
+)
+LIGHTS_EN_REWORDED = (
+    "Street lights broken",
+    "Please repair the broken street lights on Zhongshan Road: they have been broken for "
+    "three weeks and the road is unsafe and dark at night.",
+)
+HEATING_ZH = ("暖气不热", "老旧小区冬季供暖温度不达标，室内只有十五度，请热力公司尽快处理。")
+LICENCE_EN = (
+    "Business licences take too long",
+    "Registering a small company needs seven visits to four offices; put the licence online.",
+)
+
+
+def submit(world, title, body, **fields) -> Suggestion:
+    return intake.submit(
+        campaign=world.campaign, title=title, body=body, client="c", throttle=False, **fields
+    ).suggestion
+
+
+def test_intake_stores_the_band_keys_of_a_new_suggestion(world):
+    s = submit(world, *PARKING_ZH)
+    keys = set(SuggestionSignature.objects.filter(suggestion=s).values_list("bucket", flat=True))
+    assert keys == set(dedupe.keys_for_text(dedupe.suggestion_text(s)))
+    assert len(keys) == dedupe.BANDS
+
+
+def test_a_failing_signature_never_breaks_intake(world, monkeypatch, caplog):
+    def broken(_s):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dedupe, "index_suggestion", broken)
+    with caplog.at_level(logging.ERROR, logger="campaigndesk.triage.dup_hooks"):
+        s = submit(world, *PARKING_ZH)
+    assert Suggestion.objects.filter(pk=s.pk).exists()
+    assert not SuggestionSignature.objects.filter(suggestion=s).exists()
+    assert "could not sign suggestion" in caplog.text
+
+
+def test_the_intake_hook_and_the_hint_provider_are_registered_once():
+    assert intake.INTAKE_HOOKS.count(dup_hooks.sign_at_intake) == 1
+    assert hints.HINT_PROVIDERS.count(dup_hooks.duplicate_hints) == 1
+
+
+def test_a_reworded_chinese_suggestion_finds_the_original(world):
+    original = submit(world, *PARKING_ZH)
+    submit(world, *HEATING_ZH)
+    found = dedupe.find_duplicates("\n".join(PARKING_ZH_REWORDED), campaign=world.campaign)
+    assert [m.suggestion for m in found] == [original]
+    assert 0.3 <= found[0].similarity < 1
+
+
+def test_a_reworded_english_suggestion_finds_the_original(world):
+    original = submit(world, *LIGHTS_EN)
+    submit(world, *LICENCE_EN)
+    found = dedupe.find_duplicates("\n".join(LIGHTS_EN_REWORDED), campaign=world.campaign)
+    assert [m.suggestion for m in found] == [original]
+
+
+def test_unrelated_text_finds_no_duplicates(world):
+    for text in (PARKING_ZH, LIGHTS_EN, HEATING_ZH):
+        submit(world, *text)
+    assert dedupe.find_duplicates("\n".join(LICENCE_EN), campaign=world.campaign) == []
+    assert dedupe.find_duplicates("", campaign=world.campaign) == []
+
+
+def test_a_stored_suggestion_is_not_its_own_duplicate(world):
+    original = submit(world, *PARKING_ZH)
+    copy = submit(world, *PARKING_ZH_REWORDED)
+    assert [m.suggestion for m in dedupe.duplicates_of(copy)] == [original]
+
+
+def test_old_closed_suggestions_are_left_out_but_old_open_ones_kept(world):
+    old_day = clock.now() - dt.timedelta(days=dedupe.RECENT_DAYS + 10)
+    with clock.frozen_at(old_day):
+        closed = submit(world, *PARKING_ZH)
+        still_open = submit(world, *LIGHTS_EN)
+    Suggestion.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
+    assert dedupe.find_duplicates("\n".join(PARKING_ZH_REWORDED), campaign=world.campaign) == []
+    found = dedupe.find_duplicates("\n".join(LIGHTS_EN_REWORDED), campaign=world.campaign)
+    assert [m.suggestion for m in found] == [still_open]
+
+
+def test_spam_is_never_offered_as_an_original(world):
+    spam = submit(world, *PARKING_ZH)
+    Suggestion.objects.filter(pk=spam.pk).update(status=Status.SPAM)
+    assert dedupe.find_duplicates("\n".join(PARKING_ZH_REWORDED), campaign=world.campaign) == []
+
+
+def test_backfill_signs_rows_loaded_without_intake(world):
+    s = submit(world, *PARKING_ZH)
+    SuggestionSignature.objects.all().delete()
+    assert dedupe.backfill_signatures(batch=1) == 1
+    assert SuggestionSignature.objects.filter(suggestion=s).count() == dedupe.BANDS
+    assert dedupe.backfill_signatures() == 0  # nothing left to sign
+
+
+def _page(world, pairs: int) -> list[Suggestion]:
+    page = []
+    for n in range(pairs):
+        title, body = PARKING_ZH
+        submit(world, f"{title}{n}", f"{body}第{n}号路口。")
+        page.append(submit(world, f"{title}{n}", f"{body}第{n}号路口，请尽快。"))
+    return page
+
+
+@pytest.mark.parametrize("pairs", [5, 25])
+def test_the_queue_hint_provider_takes_two_queries_whatever_the_page_size(
+    world, pairs, django_assert_num_queries
+):
+    page = _page(world, pairs)  # 10 and 50 suggestions, each half of a near-duplicate pair
+    # 1: band keys of the page's texts joined to open/recent suggestions of the campaign;
+    # 2: the candidates' titles and texts (with their units).
+    with django_assert_num_queries(2):
+        found = dup_hooks.duplicate_hints(page)
+    assert set(found) == {s.pk for s in page}
+    assert all(h.duplicates and h.duplicates[0].suggestion.pk != pk for pk, h in found.items())
+
+
+def test_the_queue_hints_offer_the_earlier_copy(world):
+    original = submit(world, *PARKING_ZH)
+    copy = submit(world, *PARKING_ZH_REWORDED)
+    merged = hints.hints_for([copy])
+    assert merged[copy.pk].duplicates[0].suggestion == original
+    assert 30 <= merged[copy.pk].duplicates[0].percent < 100
