@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
+from django.utils import translation
 
 from campaigndesk.org.models import Role, UnitKind
 
@@ -36,6 +37,21 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
     if connections["default"].vendor == "postgresql":
         _set_suffix_to_test_databases(suffix=f"p{os.getpid()}")
+
+
+@pytest.fixture(autouse=True)
+def in_english(request, settings):
+    """Messages are asserted in English, whatever the zh-Hans catalogue says.
+
+    Tests about the product's own default language (zh-Hans) carry the marker
+    `product_language` and see the real settings.
+    """
+    if request.node.get_closest_marker("product_language"):
+        yield
+        return
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -38,7 +38,10 @@ def update(actor: Any, obj: M, changes: dict[str, Any], *, action: str = "") -> 
     before = trail.snapshot(obj, [f.name for f in fields])
     for name, value in changes.items():
         setattr(obj, name, value)
-    obj.full_clean()
+    # Validate what changed (and the model's own clean()); re-checking every
+    # untouched foreign key cost a query each on every save.
+    changed = {f.name for f in fields}
+    obj.full_clean(exclude=[f.name for f in obj._meta.fields if f.name not in changed])
     if changes:
         obj.save(update_fields=[f.name for f in fields])
     trail.record_update(actor, obj, before, action=action)

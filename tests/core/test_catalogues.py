@@ -267,6 +267,7 @@ def test_the_sign_in_page_speaks_chinese_or_english_as_asked(client, compiled_ca
     assert "登录" not in english.content.decode()
 
 
+@pytest.mark.product_language
 def test_chinese_is_the_default_language(client, compiled_catalogue):
     page = client.get(reverse("login")).content.decode()
     assert "忘记密码？" in page

@@ -172,6 +172,7 @@ def test_the_server_error_page_stands_alone_in_both_languages():
 # --- Language switch ---------------------------------------------------------------------
 
 
+@pytest.mark.product_language
 def test_language_switch_sets_the_cookie_and_the_next_page_is_in_english(db):
     client = Client()
     login_url = reverse("login")
@@ -185,6 +186,7 @@ def test_language_switch_sets_the_cookie_and_the_next_page_is_in_english(db):
     assert scan(client.get(login_url)).html_lang == "en"
 
 
+@pytest.mark.product_language
 def test_language_switch_offers_the_other_language_as_a_post_form(db):
     response = Client().get(reverse("login"))
     html = response.content.decode()
@@ -404,6 +406,7 @@ def test_footer_names_the_version(world, client_for):
     assert 'class="site-footer"' in html
 
 
+@pytest.mark.product_language
 def test_page_not_found_uses_the_shell_with_a_way_back(world, client_for):
     response = client_for(world.office).get("/desk/no-such-page/")
     assert response.status_code == 404

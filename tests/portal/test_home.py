@@ -18,6 +18,7 @@ from .conftest import EMAIL, PHONE, published_suggestions
 PAGES = ["/", "/suggest/", "/track/", "/answers/"]
 
 
+@pytest.mark.product_language
 def test_home_shows_the_campaign_its_phases_key_tasks_and_the_way_to_take_part(world):
     world.campaign.theme_zh = "解放思想"
     world.campaign.summary_zh = "全市开展大讨论。"
@@ -78,6 +79,7 @@ def test_a_campaign_in_preparation_is_not_shown(world):
     assert Client().get("/campaigns/dalian-2018/").status_code == 404
 
 
+@pytest.mark.product_language
 def test_several_public_campaigns_each_have_a_page(world):
     other = CampaignFactory(code="year-of-action", status=CampaignStatus.CLOSED)
     home = Client().get("/").content.decode()
@@ -116,6 +118,7 @@ def test_home_query_count_does_not_grow_with_suggestions(
         assert client.get("/").status_code == 200
 
 
+@pytest.mark.product_language
 def test_the_portal_is_in_chinese_by_default_and_the_switch_changes_it(world):
     client = Client()
     page = client.get("/").content.decode()
