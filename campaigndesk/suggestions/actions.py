@@ -30,6 +30,10 @@ from .models import AWAITING_ANSWER, OPEN_STATUSES, Outcome, Status, Suggestion,
 
 MAX_BATCH = 500
 
+# Called as hook(actor, suggestions, unit) inside route()'s transaction, after the
+# suggestions are routed (the triage app records whether its guess was followed).
+ROUTE_HOOKS: list[Any] = []
+
 
 def _wrong_state(s: Suggestion, verb: str) -> ValidationError:
     return ValidationError(
@@ -85,6 +89,8 @@ def route(
                 "suggestions.route",
             )
             s.co_units.set(co_units)
+        for hook in ROUTE_HOOKS:
+            hook(actor, suggestions, unit)
     return len(suggestions)
 
 

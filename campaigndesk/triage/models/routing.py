@@ -70,7 +70,7 @@ class RoutingModel(models.Model):
 
 
 class RoutingPrediction(models.Model):
-    """The last top-3 guess shown for a suggestion (a cache the route hook compares with)."""
+    """The last top-3 guess shown for a suggestion (stored when a suggestion arrives)."""
 
     suggestion = models.OneToOneField(
         "suggestions.Suggestion", on_delete=models.CASCADE, related_name="routing_prediction"
@@ -82,6 +82,9 @@ class RoutingPrediction(models.Model):
     class Meta:
         verbose_name = _("routing prediction")
         verbose_name_plural = _("routing predictions")
+
+    def __str__(self) -> str:
+        return f"prediction for {self.suggestion_id}"
 
 
 class RoutingDecision(models.Model):
@@ -110,6 +113,9 @@ class RoutingDecision(models.Model):
         verbose_name = _("routing decision")
         verbose_name_plural = _("routing decisions")
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"decision on {self.suggestion_id}"
 
 
 class UnitKeyword(models.Model):
@@ -149,4 +155,5 @@ class TriageSettings(models.Model):
         verbose_name = _("triage settings")
         verbose_name_plural = _("triage settings")
 
-
+    def __str__(self) -> str:
+        return f"triage settings of {self.campaign_id}"

@@ -1,0 +1,123 @@
+"""Plug the routing model into the suggestion workflow (imported by TriageConfig.ready()).
+
+- a hint provider: the top three units with a confidence for a page of the triage queue
+  (one batch prediction), or, before any model is trained, the units whose keywords the
+  office set occur in the text ("by keyword"); the category's default unit stays as the
+  built-in provider;
+- an intake hook: routes a new suggestion automatically when the campaign has a
+  threshold and the top guess reaches it (off by default);
+- a route hook: when the office routes a suggestion the model had a guess for, records
+  whether it followed the top guess (live precision).
+
+Every hook catches its own failures: intake and routing never break because of triage.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from campaigndesk.org import access
+from campaigndesk.org.models import Unit
+from campaigndesk.suggestions import actions as suggestion_actions
+from campaigndesk.suggestions import hints, intake
+from campaigndesk.suggestions.models import Status, Suggestion
+
+from . import predict
+from .models import RoutingDecision, RoutingPrediction, TriageSettings
+
+logger = logging.getLogger(__name__)
+
+BY_KEYWORD = _("by keyword")
+
+
+def routing_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:
+    found = predict.predict(suggestions)
+    cold = [s for s in suggestions if s.pk not in found]
+    keyword = predict.keyword_units(cold) if cold else {}
+    unit_ids = {u for _m, guesses in found.values() for u, _p in guesses}
+    unit_ids |= {u for units in keyword.values() for u in units}
+    if not unit_ids:
+        return {}
+    units = Unit.objects.filter(pk__in=unit_ids, is_active=True).in_bulk()
+    out: dict[int, hints.Hint] = {}
+    for pk, (_m, guesses) in found.items():
+        out[pk] = hints.Hint(units=[hints.UnitGuess(units[u], p) for u, p in guesses if u in units])
+    for pk, ids in keyword.items():
+        out[pk] = hints.Hint(
+            units=[hints.UnitGuess(units[u], BY_KEYWORD) for u in ids if u in units]
+        )
+    return out
+
+
+def auto_route(suggestion: Suggestion) -> None:
+    """Route a new suggestion when its campaign's threshold is set and reached."""
+    try:
+        threshold = (
+            TriageSettings.objects.filter(campaign_id=suggestion.campaign_id)
+            .values_list("auto_route_threshold", flat=True)
+            .first()
+        )
+        if threshold is None:
+            return
+        found = predict.predict([suggestion]).get(suggestion.pk)
+        if not found or not found[1]:
+            return
+        model, guesses = found
+        unit_id, confidence = guesses[0]
+        with transaction.atomic():
+            RoutingPrediction.objects.update_or_create(
+                suggestion=suggestion, defaults={"model": model, "top": guesses}
+            )
+            if confidence < threshold or suggestion.status != Status.RECEIVED:
+                return
+            unit = Unit.objects.filter(pk=unit_id, is_active=True).first()
+            if unit is None:
+                return
+            suggestion_actions.route(
+                access.SYSTEM,
+                [suggestion],
+                unit,
+                note=str(
+                    _("Routed automatically (confidence %(p)s %%).")
+                    % {"p": round(100 * confidence)}
+                ),
+            )
+    except Exception:
+        logger.exception("triage auto-routing failed for suggestion %s", suggestion.pk)
+
+
+def record_decisions(actor: Any, suggestions: list[Suggestion], unit: Unit) -> None:
+    """The office routed: store, per suggestion the model had a guess for, whether the
+    chosen unit was its top guess. Automatic routes are not decisions."""
+    if actor is access.SYSTEM or not suggestions:
+        return
+    try:
+        with transaction.atomic():
+            found = predict.predict(suggestions)
+            RoutingDecision.objects.bulk_create(
+                RoutingDecision(
+                    suggestion=s,
+                    model=found[s.pk][0],
+                    top=found[s.pk][1],
+                    chosen_unit=unit,
+                    accepted=bool(found[s.pk][1]) and found[s.pk][1][0][0] == unit.pk,
+                )
+                for s in suggestions
+                if s.pk in found and found[s.pk][1]
+            )
+    except Exception:
+        logger.exception("triage could not record routing decisions")
+
+
+def _register(target: list[Any], fn: Any) -> None:
+    if fn not in target:
+        target.append(fn)
+
+
+_register(hints.HINT_PROVIDERS, routing_hints)
+_register(intake.INTAKE_HOOKS, auto_route)
+_register(suggestion_actions.ROUTE_HOOKS, record_decisions)

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from campaigndesk.triage import routing
+from campaigndesk.triage.evaluate import EvaluationError, evaluate
+
+
+def _columns(value: str) -> list[str]:
+    cols = [c.strip() for c in value.split(",") if c.strip()]
+    if not cols:
+        raise CommandError("--text needs at least one column name.")
+    return cols
+
+
+class Command(BaseCommand):
+    help = (
+        "Learned triage. `triage evaluate` measures the routing model on a labelled .csv or "
+        ".xlsx file; `triage train` trains a new model version from the routed history; "
+        "`triage clusters` prints the topic clusters of a file."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        ev = sub.add_parser(
+            "evaluate", help="Train on one split of a labelled file, test on the other."
+        )
+        ev.add_argument("--data", help="A labelled .csv or .xlsx file, split for you.")
+        ev.add_argument("--train", help="The training file (with --test).")
+        ev.add_argument("--test", help="The test file (with --train).")
+        ev.add_argument("--text", required=True, help="Text column(s), comma-separated.")
+        ev.add_argument("--label", required=True, help="The label column.")
+        ev.add_argument("--test-size", type=float, default=0.2)
+        ev.add_argument("--seed", type=int, default=0)
+        ev.add_argument("--json", dest="json_out", help="Also write the figures here as JSON.")
+        ev.add_argument(
+            "--variant",
+            default=routing.DEFAULT_VARIANT,
+            choices=sorted(routing.VARIANTS),
+            help="Feature/classifier variant (default: the chosen one).",
+        )
+        tr = sub.add_parser("train", help="Train and activate a new routing model version.")
+        tr.add_argument("--campaign", type=int, help="Campaign id (default: city-wide).")
+        tr.add_argument("--target", choices=["unit", "category"], default="unit")
+        cl = sub.add_parser("clusters", help="Print the topic clusters of a file.")
+        cl.add_argument("--data", required=True)
+        cl.add_argument("--text", required=True)
+        cl.add_argument("--json", dest="json_out")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, f"_{options['subcommand']}")(options)
+
+    def _evaluate(self, o: dict[str, Any]) -> None:
+        if o["data"] and (o["train"] or o["test"]):
+            raise CommandError("give either --data, or --train and --test, not both.")
+        if not o["data"] and not (o["train"] and o["test"]):
+            raise CommandError("give --data FILE, or --train FILE and --test FILE.")
+        try:
+            result = evaluate(
+                text_columns=_columns(o["text"]),
+                label_column=o["label"].strip(),
+                data=o["data"],
+                train=o["train"],
+                test=o["test"],
+                test_size=o["test_size"],
+                seed=o["seed"],
+                variant=o["variant"],
+            )
+        except EvaluationError as e:
+            raise CommandError(str(e)) from None
+        for warning in result["warnings"]:
+            self.stderr.write(f"warning: {warning}")
+        w = self.stdout.write
+        w(
+            f"train rows: {result['train_rows']}  test rows: {result['test_rows']}  "
+            f"classes: {len(result['classes'])}  variant: {result['variant']}"
+        )
+        w(f"macro-F1: {result['macro_f1']:.4f}")
+        w(f"accuracy: {result['accuracy']:.4f}")
+        w(f"training seconds: {result['train_seconds']:.2f}")
+        w(f"predictions per second: {result['predictions_per_second']:.0f}")
+        w("per-class F1:")
+        width = max(len(c) for c in result["classes"])
+        for c, m in result["per_class"].items():
+            w(
+                f"  {c:<{width}}  F1 {m['f1']:.4f}  P {m['precision']:.4f}  "
+                f"R {m['recall']:.4f}  n {m['support']}"
+            )
+        if o["json_out"]:
+            Path(o["json_out"]).write_text(
+                json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+            w(f"figures written to {o['json_out']}")
+
+    def _train(self, o: dict[str, Any]) -> None:
+        from campaigndesk.campaigns.models import Campaign
+        from campaigndesk.triage import training
+
+        campaign = None
+        if o["campaign"] is not None:
+            campaign = Campaign.objects.filter(pk=o["campaign"]).first()
+            if campaign is None:
+                raise CommandError(f"no campaign with id {o['campaign']}.")
+        try:
+            model = training.train(campaign=campaign, target=o["target"], trained_by="command")
+        except training.NotEnoughData as e:
+            raise CommandError(str(e)) from None
+        self.stdout.write(
+            f"trained version {model.version} on {model.trained_on} rows: "
+            f"macro-F1 {model.macro_f1}, accuracy {model.accuracy}; now active."
+        )
+
+    def _clusters(self, o: dict[str, Any]) -> None:
+        try:
+            from campaigndesk.triage.topics import cluster_file
+        except ImportError:
+            raise CommandError("triage clusters is not built yet.") from None
+        try:
+            clusters = cluster_file(o["data"], o["text"], o["json_out"])
+        except ValueError as e:
+            raise CommandError(str(e)) from None
+        for c in clusters:
+            terms = ", ".join(c.get("terms", []))
+            self.stdout.write(f"#{c.get('cluster')}  size {c.get('size')}  {terms}")
+            for rep in c.get("representatives", [])[:3]:
+                self.stdout.write(f"    row {rep.get('row')}: {str(rep.get('text', ''))[:80]}")
+        if o["json_out"]:
+            self.stdout.write(f"clusters written to {o['json_out']}")
