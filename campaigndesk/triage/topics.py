@@ -153,21 +153,25 @@ def _vectors(texts: Sequence[str], seed: int) -> np.ndarray:
     )
     matrix = vectorizer.fit_transform(texts)
     dims = min(DIMENSIONS, matrix.shape[1] - 1, n - 1)
-    if dims < 2:
+    if dims < 2 or n <= 500:  # small sets: the TF-IDF space itself, no reduction
         return normalize(matrix.toarray())
     svd = TruncatedSVD(n_components=dims, n_iter=4, random_state=seed)
     return normalize(svd.fit_transform(matrix))
 
 
-def _kmeans(vectors: np.ndarray, k: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _kmeans(
+    vectors: np.ndarray, weights: np.ndarray, k: int | None, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.cluster import KMeans, MiniBatchKMeans
     from sklearn.metrics import silhouette_score
 
     n = len(vectors)
     if k is None and n <= SMALL:
         best = None
-        for kk in range(2, min(12, n - 1) + 1):
-            model = KMeans(n_clusters=kk, n_init=4, random_state=seed).fit(vectors)
+        # Clusters of four distinct texts on average at least: no splitting into pairs.
+        for kk in range(2, max(2, min(12, n // 4)) + 1):
+            model = KMeans(n_clusters=kk, n_init=10, random_state=seed)
+            model.fit(vectors, sample_weight=weights)
             if len(set(model.labels_)) < 2:
                 continue
             score = silhouette_score(vectors, model.labels_, metric="cosine")
@@ -180,11 +184,12 @@ def _kmeans(vectors: np.ndarray, k: int | None, seed: int) -> tuple[np.ndarray, 
         k = max(2, min(MAX_K, round(math.sqrt(n / 20))))
     k = max(1, min(k, n))
     if n <= SMALL:
-        model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(vectors)
+        model = KMeans(n_clusters=k, n_init=4, random_state=seed)
     else:
         model = MiniBatchKMeans(
             n_clusters=k, batch_size=4096, n_init=3, random_state=seed, max_no_improvement=20
-        ).fit(vectors)
+        )
+    model.fit(vectors, sample_weight=weights)
     return model.labels_, model.cluster_centers_
 
 
@@ -212,37 +217,40 @@ def cluster_texts(
     large ones); `min_size` defaults to 2, or 0.2% of the texts for large sets.
     """
     texts = [t or "" for t in texts]
-    keep = [i for i, t in enumerate(texts) if features(t)]
-    if len(keep) < 3:
+    # Texts with the same tokens are clustered once, weighted by how often they occur.
+    groups: dict[str, list[int]] = {}
+    for i, t in enumerate(texts):
+        tokens = features(t)
+        if tokens:
+            groups.setdefault(" ".join(tokens), []).append(i)
+    if sum(len(g) for g in groups.values()) < 3:
         return []
     if min_size is None:
-        min_size = max(2, len(keep) // 500)
-    vectors = _vectors([texts[i] for i in keep], seed)
-    labels, centers = _kmeans(vectors, k, seed)
+        min_size = max(2, len(texts) // 500)
+    unique = list(groups.values())
+    weights = np.array([len(g) for g in unique], dtype=np.float64)
+    vectors = _vectors([texts[g[0]] for g in unique], seed)
+    labels, centers = _kmeans(vectors, weights, k, seed)
     centers = centers / np.maximum(np.linalg.norm(centers, axis=1, keepdims=True), 1e-9)
     similarity = np.einsum("ij,ij->i", vectors, centers[labels])
     found = []
     for label in range(len(centers)):
         local = np.flatnonzero(labels == label)
-        if len(local) < min_size:
+        if weights[local].sum() < min_size:
             continue
         order = local[np.argsort(-similarity[local])]
         found.append(
             (
-                [keep[i] for i in order],
-                float(similarity[local].mean()),
+                [i for u in order for i in unique[u]],
+                [unique[u][0] for u in order[:REPRESENTATIVES]],
+                float(np.average(similarity[local], weights=weights[local])),
             )
         )
     found.sort(key=lambda f: -len(f[0]))
-    names = _name([[texts[i] for i in members[:NAME_SAMPLE]] for members, _c in found])
+    names = _name([[texts[i] for i in members[:NAME_SAMPLE]] for members, _r, _c in found])
     return [
-        Cluster(
-            members=members,
-            representatives=members[:REPRESENTATIVES],
-            terms=terms,
-            cohesion=round(cohesion, 3),
-        )
-        for (members, cohesion), terms in zip(found, names, strict=True)
+        Cluster(members=members, representatives=reps, terms=terms, cohesion=round(cohesion, 3))
+        for (members, reps, cohesion), terms in zip(found, names, strict=True)
     ]
 
 
