@@ -1,0 +1,184 @@
+"""The routing model in the product: training, versions, hints, auto-routing, decisions."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from campaigndesk import clock
+from campaigndesk.suggestions import actions, hints, intake
+from campaigndesk.suggestions.models import Category, Status, Suggestion
+from campaigndesk.triage import hooks, jobs, predict, training
+from campaigndesk.triage.devdata import generate
+from campaigndesk.triage.models import RoutingDecision, RoutingModel, TriageSettings
+
+# Which unit answers which first-level category in these tests.
+UNIT_OF = {
+    "城乡建设": "ganjingzi",
+    "环境保护": "ganjingzi",
+    "交通运输": "zhongshan",
+    "教育文体": "zhongshan",
+    "劳动和社会保障": "bureau",
+    "商贸旅游": "bureau",
+    "卫生计生": "bureau",
+}
+SCHOOL = (
+    "孩子入学难",
+    "我家孩子今年上小学，学区划分不合理，幼儿园学位不足，入学难，请教育局解决。",
+)
+
+
+def submit(world, title, body, **fields) -> Suggestion:
+    return intake.submit(
+        campaign=world.campaign, title=title, body=body, client="c", throttle=False, **fields
+    ).suggestion
+
+
+@pytest.fixture
+def history(world):
+    """120 suggestions routed by the office and answered (the training data)."""
+    now = clock.now()
+    for row in generate(120, seed=11, noise=0.0):
+        title = row["留言主题"] or "无题"
+        s = submit(world, title, f"{row['留言详情']}。{title}，请尽快处理，谢谢。")
+        unit = getattr(world, UNIT_OF[row["一级标签"]])
+        Suggestion.objects.filter(pk=s.pk).update(
+            unit=unit, unit_path=unit.path, status=Status.ANSWERED, answered_at=now
+        )
+    return world
+
+
+@pytest.fixture
+def trained(history):
+    return training.train(trained_by="test")
+
+
+@pytest.fixture
+def school_category(world):
+    return Category.objects.create(
+        campaign=world.campaign, code="school", name_zh="教育", name_en="Schools",
+        default_unit=world.bureau,
+    )  # fmt: skip
+
+
+def test_without_a_model_the_queue_falls_back_to_the_category_default_unit(world, school_category):
+    s = submit(world, *SCHOOL, category=school_category)
+    hint = hints.hints_for([s])[s.pk]
+    assert [(g.unit, g.basis) for g in hint.units] == [(world.bureau, "by category")]
+
+
+def test_without_a_model_keywords_the_office_set_name_a_unit(world):
+    training.add_keyword(world.office, world.zhongshan, "学区")
+    s = submit(world, *SCHOOL)
+    other = submit(world, "路灯不亮", "人民路的路灯坏了很久了，晚上出行很不安全。")
+    found = hints.hints_for([s, other])
+    assert [(g.unit, g.basis) for g in found[s.pk].units] == [(world.zhongshan, "by keyword")]
+    assert other.pk not in found
+
+
+def test_training_needs_enough_answered_history(world):
+    with pytest.raises(training.NotEnoughData):
+        training.train()
+
+
+def test_training_stores_an_active_measured_version(trained, world):
+    assert trained.version == 1 and trained.is_active
+    assert trained.trained_on == 120
+    assert sorted(trained.classes) == sorted(
+        str(u.pk) for u in (world.ganjingzi, world.zhongshan, world.bureau)
+    )
+    assert 0 <= trained.metrics["macro_f1"] <= 1
+    assert set(trained.metrics["per_class"]) == set(trained.classes)
+
+
+def test_a_trained_model_gives_three_units_with_confidences(trained, world):
+    s = submit(world, *SCHOOL)
+    hint = hints.hints_for([s])[s.pk]
+    assert hint.units[0].unit == world.zhongshan
+    assert all(g.percent is not None for g in hint.units)
+    assert len(hint.units) == 3
+    assert hint.units[0].confidence >= hint.units[1].confidence
+
+
+def test_rolling_back_activates_the_older_version(trained, world):
+    second = training.train(trained_by="test")
+    assert second.version == 2
+    assert list(RoutingModel.objects.filter(is_active=True)) == [second]
+    training.activate(world.office, RoutingModel.objects.get(version=1))
+    assert list(RoutingModel.objects.filter(is_active=True).values_list("version", flat=True)) == [
+        1
+    ]
+
+
+def test_only_the_office_may_roll_back(trained, world):
+    with pytest.raises(PermissionDenied):
+        training.activate(world.gjz_liaison, trained)
+
+
+def test_auto_routing_is_off_by_default(trained, world):
+    s = submit(world, *SCHOOL)
+    s.refresh_from_db()
+    assert s.status == Status.RECEIVED and s.unit is None
+
+
+def test_a_suggestion_above_the_threshold_is_routed_automatically(trained, world):
+    training.set_threshold(world.office, world.campaign, 0.05)
+    s = submit(world, *SCHOOL)
+    s.refresh_from_db()
+    assert s.status == Status.ROUTED and s.unit == world.zhongshan
+    assert not RoutingDecision.objects.exists()  # automatic routes are not office decisions
+
+
+def test_a_suggestion_below_the_threshold_waits_for_the_office(trained, world):
+    training.set_threshold(world.office, world.campaign, 1.0)
+    s = submit(world, *SCHOOL)
+    s.refresh_from_db()
+    assert s.status == Status.RECEIVED
+    assert TriageSettings.objects.get(campaign=world.campaign).auto_route_threshold == 1.0
+
+
+def test_a_failing_model_never_breaks_intake(trained, world, monkeypatch, caplog):
+    training.set_threshold(world.office, world.campaign, 0.05)
+
+    def broken(_s):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(predict, "predict", broken)
+    with caplog.at_level(logging.ERROR, logger="campaigndesk.triage.hooks"):
+        s = submit(world, *SCHOOL)
+    assert Suggestion.objects.filter(pk=s.pk, status=Status.RECEIVED).exists()
+    assert "auto-routing failed" in caplog.text
+
+
+def test_corrections_are_recorded_and_live_precision_follows(trained, world):
+    followed, corrected = submit(world, *SCHOOL), submit(world, *SCHOOL)
+    actions.route(world.office, [followed], world.zhongshan)
+    actions.route(world.office, [corrected], world.street)
+    by_suggestion = {d.suggestion_id: d for d in RoutingDecision.objects.all()}
+    assert by_suggestion[followed.pk].accepted is True
+    assert by_suggestion[corrected.pk].accepted is False
+    assert by_suggestion[corrected.pk].chosen_unit == world.street
+    assert by_suggestion[corrected.pk].top[0][0] == world.zhongshan.pk
+    assert predict.live_precision([trained])[trained.pk] == (2, 1, 0.5)
+
+
+def test_the_hint_providers_query_count_does_not_grow_with_the_page(trained, world):
+    made = [submit(world, *SCHOOL) for _ in range(30)]
+    hooks.routing_hints(made[:2])  # load the model once per process
+
+    def count(page):
+        with CaptureQueriesContext(connection) as ctx:
+            hooks.routing_hints(page)
+        return len(ctx.captured_queries)
+
+    # 1 active model versions, 1 units in bulk
+    assert count(made[:10]) == count(made) == 2
+
+
+def test_the_nightly_job_trains_a_new_version(history):
+    assert jobs.retrain_routing.call() == "v1"
+    assert any(p.job.endswith("retrain_routing") for p in jobs.SCHEDULE)
