@@ -15,11 +15,11 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def retrain_routing() -> str:
+def retrain_routing(trained_by: str = "nightly job") -> str:
     """Train a new city-wide unit model; a scope without enough history is skipped."""
     with trail.source("job:triage.retrain"):
         try:
-            model = training.train(trained_by="nightly job")
+            model = training.train(trained_by=trained_by)
         except training.NotEnoughData as e:
             logger.info("routing not retrained: %s", e)
             return "skipped"
