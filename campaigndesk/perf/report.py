@@ -58,10 +58,20 @@ def ratio_verdict(ratio: float | None, target: float | None) -> str:
     return PASS if ratio >= target else FAIL
 
 
-def apply_ratios(results: list[PathResult]) -> None:
-    """Set each result's throughput as a share of the baseline's in the same run."""
+def baseline_rps(results: list[PathResult], again: Measurement | None = None) -> float:
+    """/healthz requests per second: the mean of the first measurement and, when
+    given, a second one taken after the other paths (a machine that got busier or
+    quieter during the run then weighs on both ends alike)."""
     base = next((r for r in results if r.path.name == BASELINE), None)
-    base_rps = base.measurement.rps if base and base.measurement else 0.0
+    if base is None or base.measurement is None:
+        return 0.0
+    figures = [base.measurement.rps] + ([again.rps] if again is not None else [])
+    return sum(figures) / len(figures)
+
+
+def apply_ratios(results: list[PathResult], again: Measurement | None = None) -> None:
+    """Set each result's throughput as a share of the baseline's in the same run."""
+    base_rps = baseline_rps(results, again)
     for r in results:
         r.ratio = r.measurement.rps / base_rps if r.measurement and base_rps > 0 else None
 
@@ -79,6 +89,7 @@ class Run:
     load_before: tuple[float, float, float] | None = None  # 1/5/15-minute load averages
     load_after: tuple[float, float, float] | None = None
     commit: str | None = None  # the code measured: git commit, "+changes" when uncommitted
+    baseline_again: Measurement | None = None  # /healthz measured again after the paths
 
 
 def machine() -> dict[str, Any]:
@@ -148,6 +159,8 @@ def to_json(run: Run, machine_info: dict[str, Any] | None = None) -> dict[str, A
         "load_average_after": _loads(run.load_after),
         "prepared": run.prepared,
         "p95_limit_ms": P95_LIMIT_MS,
+        "healthz_rps_after": _round(run.baseline_again.rps, 1) if run.baseline_again else None,
+        "baseline_rps": _round(baseline_rps(run.results, run.baseline_again), 1),
         "notes": run.notes,
         "paths": [path_entry(r) for r in run.results],
     }
@@ -227,6 +240,11 @@ def render(run: Run, machine_info: dict[str, Any] | None = None) -> str:
         head += f"\nload average before: {' '.join(f'{x:.2f}' for x in run.load_before)}"
     if run.load_after:
         head += f", after: {' '.join(f'{x:.2f}' for x in run.load_after)}"
+    if run.baseline_again is not None:
+        head += (
+            f"\n/healthz again after the paths: {run.baseline_again.rps:,.0f} req/s; "
+            f"ratios use the mean, {baseline_rps(run.results, run.baseline_again):,.0f} req/s"
+        )
     body = render_table(COLUMNS, table_rows(run)) if run.results else "(no paths)"
     notes = "".join(f"\nnote: {n}" for n in run.notes)
     notes += "".join(f"\nnote: {r.path.name}: {r.note}" for r in run.results if r.note)

@@ -76,6 +76,22 @@ def test_each_path_gets_its_throughput_as_a_share_of_healthz():
     assert results[1].ratio == pytest.approx(100 / 4000)
 
 
+def test_healthz_measured_again_after_the_paths_averages_into_the_baseline():
+    results = every_path(4000.0)
+    apply_ratios(results, again=measured(2000.0))
+
+    assert results[1].ratio == pytest.approx(100 / 3000)
+    data = to_json(_with_again(results), MACHINE)
+    assert data["baseline_rps"] == 3000.0
+    assert data["healthz_rps_after"] == 2000.0
+
+
+def _with_again(results):
+    run = a_run(results)
+    run.baseline_again = measured(2000.0)
+    return run
+
+
 def test_ratios_stay_empty_when_healthz_was_not_measured():
     results = every_path()
     results[0].measurement = None
