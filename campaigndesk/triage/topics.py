@@ -379,10 +379,14 @@ def hot_topics(
     support: the default), "size", "growth" or "support". For the dashboard and the
     bulletin block: each Topic has terms/label, size, previous, growth, support and
     representatives."""
-    run = topic_run(campaign, start, end)
-    topics = [Topic(**t) for t in run.result]
-    topics.sort(key=ORDERS.get(order, ORDERS["hot"]))
-    return topics[:limit]
+    return topics_of(topic_run(campaign, start, end), limit=limit, order=order)
+
+
+def topics_of(run: TopicRun, limit: int = 10, order: str = "hot") -> list[Topic]:
+    """The topics of a computed run, best first by `order` (no query)."""
+    found = [Topic(**t) for t in run.result]
+    found.sort(key=ORDERS.get(order, ORDERS["hot"]))
+    return found[:limit]
 
 
 def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -470,4 +474,5 @@ __all__ = [
     "default_period",
     "hot_topics",
     "topic_run",
+    "topics_of",
 ]
