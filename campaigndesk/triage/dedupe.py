@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from campaigndesk import clock
@@ -165,18 +165,19 @@ def backfill_signatures(batch: int = 5000, only_missing: bool = True, say=None) 
     `only_missing=False`: they are replaced), `batch` rows at a time in keyset order.
     Returns how many suggestions were signed. Safe to rerun; callable from a job or
     from `campaigndesk scale` after it loads rows."""
+    table = SuggestionSignature._meta.db_table
+    # The table name comes from the model, not from input.
+    sql = f"INSERT INTO {table} (suggestion_id, bucket) VALUES (%s, %s)"  # noqa: S608
     done = 0
     for rows in _unsigned_batches(batch, only_missing):
         ids = [pk for pk, _t, _b in rows]
-        objs = [
-            SuggestionSignature(suggestion_id=pk, bucket=key)
-            for pk, title, body in rows
-            for key in keys_for_text(f"{title}\n{body}")
+        values = [
+            (pk, key) for pk, title, body in rows for key in keys_for_text(f"{title}\n{body}")
         ]
-        with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
             if not only_missing:
                 SuggestionSignature.objects.filter(suggestion_id__in=ids).delete()
-            SuggestionSignature.objects.bulk_create(objs, batch_size=2000)
+            cursor.executemany(sql, values)  # plain rows: no model instances for millions
         done += len(rows)
         if say:
             say(f"signed {done} suggestions")
