@@ -8,7 +8,7 @@ short or English, and a small share carry a plausible but different label (real
 boards are labelled by people). Synthetic text is far more regular than real
 messages: figures measured here OVER-estimate real accuracy.
 
-    python -m campaigndesk.triage.devdata OUT.csv [ROWS] [SEED]
+    python -m campaigndesk.triage.devdata OUT.csv [ROWS] [SEED] [CONFUSABLE_SHARE]
 """
 
 from __future__ import annotations
@@ -282,7 +282,7 @@ def _pick(rng: random.Random, seq: list[str]) -> str:
     return seq[rng.randrange(len(seq))]
 
 
-def message(rng: random.Random, label: str) -> tuple[str, str]:
+def message(rng: random.Random, label: str, confusable: float = 0.12) -> tuple[str, str]:
     """One (title, body) for `label`."""
     sub, kws = CATEGORIES[label][rng.randrange(len(CATEGORIES[label]))]
     topic, kw2 = _pick(rng, kws), _pick(rng, kws)
@@ -311,7 +311,7 @@ def message(rng: random.Random, label: str) -> tuple[str, str]:
         if rng.random() < 0.5:
             parts.append(_pick(rng, FILLER))
         parts.append(_pick(rng, MIDDLES).format(**fmt))
-    if rng.random() < 0.12:  # confusable: borrow a neighbour's words
+    if rng.random() < confusable:  # confusable: borrow a neighbour's words
         other = _pick(rng, CROSS[label])
         _, okws = CATEGORIES[other][rng.randrange(len(CATEGORIES[other]))]
         parts.append(f"另外{_pick(rng, okws)}也存在，")
@@ -324,7 +324,9 @@ def message(rng: random.Random, label: str) -> tuple[str, str]:
     return title, body
 
 
-def generate(rows: int = 10_000, seed: int = 0, noise: float = 0.03) -> list[dict[str, str]]:
+def generate(
+    rows: int = 10_000, seed: int = 0, noise: float = 0.03, confusable: float = 0.12
+) -> list[dict[str, str]]:
     rng = random.Random(seed)
     labels = list(CATEGORIES)
     # Unbalanced like real boards: construction and labour are the most common.
@@ -332,7 +334,7 @@ def generate(rows: int = 10_000, seed: int = 0, noise: float = 0.03) -> list[dic
     out = []
     for i in range(rows):
         label = rng.choices(labels, weights)[0]
-        title, body = message(rng, label)
+        title, body = message(rng, label, confusable)
         if rng.random() < noise:
             label = _pick(rng, CROSS[label])
         out.append(
@@ -359,4 +361,5 @@ if __name__ == "__main__":  # pragma: no cover
     out = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    write_csv(out, generate(n, seed))
+    confusable = float(sys.argv[4]) if len(sys.argv) > 4 else 0.12
+    write_csv(out, generate(n, seed, confusable=confusable))
