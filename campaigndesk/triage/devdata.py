@@ -8,7 +8,7 @@ short or English, and a small share carry a plausible but different label (real
 boards are labelled by people). Synthetic text is far more regular than real
 messages: figures measured here OVER-estimate real accuracy.
 
-    python -m campaigndesk.triage.devdata OUT.csv [ROWS] [SEED] [CONFUSABLE_SHARE]
+    python -m campaigndesk.triage.devdata OUT.csv [ROWS] [SEED] [SHARED_SHARE (0.1)]
 """
 
 from __future__ import annotations
@@ -121,6 +121,21 @@ CROSS = {
     "商贸旅游": ["劳动和社会保障", "交通运输"],
     "卫生计生": ["劳动和社会保障", "环境保护"],
 }
+
+# Subjects that real boards file under either of two categories (people label them):
+# a message on one of these gets one of the labels with the given odds.
+SHARED: list[tuple[list[str], dict[str, float]]] = [
+    (["夜间施工噪音", "工地噪音扰民", "搅拌站噪音"], {"城乡建设": 0.6, "环境保护": 0.4}),
+    (["工地扬尘", "渣土车扬尘", "拆迁扬尘"], {"城乡建设": 0.5, "环境保护": 0.5}),
+    (["医保报销比例", "异地医保报销", "医保卡刷卡"], {"劳动和社会保障": 0.5, "卫生计生": 0.5}),
+    (["校车超载", "学校门口拥堵", "接送孩子停车"], {"教育文体": 0.5, "交通运输": 0.5}),
+    (["工地拖欠工资", "建筑工人欠薪", "包工头跑路"], {"劳动和社会保障": 0.7, "城乡建设": 0.3}),
+    (["食品安全", "餐馆卫生差", "过期食品"], {"卫生计生": 0.4, "商贸旅游": 0.6}),
+    (["物业乱收费", "停车费乱收", "水电费加价"], {"城乡建设": 0.6, "商贸旅游": 0.4}),
+    (["景区道路拥堵", "旅游大巴乱停", "景区停车难"], {"商贸旅游": 0.5, "交通运输": 0.5}),
+    (["垃圾焚烧厂选址", "医疗废物处置", "诊所污水"], {"环境保护": 0.6, "卫生计生": 0.4}),
+    (["退休教师待遇", "民办教师养老", "教师社保"], {"教育文体": 0.5, "劳动和社会保障": 0.5}),
+]
 
 PLACES = [
     "西地省",
@@ -282,9 +297,14 @@ def _pick(rng: random.Random, seq: list[str]) -> str:
     return seq[rng.randrange(len(seq))]
 
 
-def message(rng: random.Random, label: str, confusable: float = 0.12) -> tuple[str, str]:
-    """One (title, body) for `label`."""
-    sub, kws = CATEGORIES[label][rng.randrange(len(CATEGORIES[label]))]
+def message(
+    rng: random.Random, label: str, confusable: float = 0.12, kws: list[str] | None = None
+) -> tuple[str, str]:
+    """One (title, body) for `label` (on the given keywords, else one of its sub-topics)."""
+    if kws is None:
+        sub, kws = CATEGORIES[label][rng.randrange(len(CATEGORIES[label]))]
+    else:
+        sub = kws[0]
     topic, kw2 = _pick(rng, kws), _pick(rng, kws)
     place, street, estate = _pick(rng, PLACES), _pick(rng, STREETS), _pick(rng, ESTATES)
     if rng.random() < 0.05:  # English
@@ -325,8 +345,14 @@ def message(rng: random.Random, label: str, confusable: float = 0.12) -> tuple[s
 
 
 def generate(
-    rows: int = 10_000, seed: int = 0, noise: float = 0.03, confusable: float = 0.12
+    rows: int = 10_000,
+    seed: int = 0,
+    noise: float = 0.03,
+    confusable: float = 0.12,
+    shared: float = 0.0,
 ) -> list[dict[str, str]]:
+    """`rows` messages; `noise` is the share relabelled to a neighbour, `confusable` the
+    share borrowing a neighbour's words, `shared` the share on a two-category subject."""
     rng = random.Random(seed)
     labels = list(CATEGORIES)
     # Unbalanced like real boards: construction and labour are the most common.
@@ -334,7 +360,12 @@ def generate(
     out = []
     for i in range(rows):
         label = rng.choices(labels, weights)[0]
-        title, body = message(rng, label, confusable)
+        if shared and rng.random() < shared:
+            kws, odds = SHARED[rng.randrange(len(SHARED))]
+            label = rng.choices(list(odds), list(odds.values()))[0]
+            title, body = message(rng, label, confusable, kws)
+        else:
+            title, body = message(rng, label, confusable)
         if rng.random() < noise:
             label = _pick(rng, CROSS[label])
         out.append(
@@ -361,5 +392,5 @@ if __name__ == "__main__":  # pragma: no cover
     out = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-    confusable = float(sys.argv[4]) if len(sys.argv) > 4 else 0.12
-    write_csv(out, generate(n, seed, confusable=confusable))
+    shared = float(sys.argv[4]) if len(sys.argv) > 4 else 0.1
+    write_csv(out, generate(n, seed, shared=shared))
