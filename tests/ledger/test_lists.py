@@ -66,6 +66,7 @@ def get(client, params: dict | None = None, **headers):
 # --- who sees what ------------------------------------------------------------------------
 
 
+@pytest.mark.product_language
 def test_office_sees_every_task_in_the_office_layout_with_bulk_reminders(world, ledger, client_for):
     response = get(client_for(world.office))
     assert response.status_code == 200

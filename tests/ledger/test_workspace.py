@@ -127,6 +127,7 @@ def test_zhongshan_liaison_sees_only_zhongshans_tasks(world, desk, client_for):
     assert "待签收任务" not in response.content.decode()
 
 
+@pytest.mark.product_language
 def test_office_sees_what_waits_for_the_office(world, desk, client_for):
     with at(START):
         plan = plans.start_plan(world.gjz_liaison, world.campaign, world.ganjingzi)
