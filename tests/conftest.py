@@ -28,6 +28,14 @@ from .factories import (
 )
 
 
+def pytest_terminal_summary(terminalreporter):
+    # Here rather than in tests/browser/: with xdist only this conftest reaches the controller.
+    from tests.chromium import HAVE_CHROMIUM, SKIP_REASON
+
+    if not HAVE_CHROMIUM:
+        terminalreporter.write_line(SKIP_REASON)
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """Give each test run its own PostgreSQL test database, so that two runs on one

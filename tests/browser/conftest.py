@@ -8,14 +8,12 @@ except under CI, where a missing browser is an error.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_CHROMIUM = os.path.exists(CHROMIUM)
-SKIP_REASON = "chromium not installed: browser tests skipped (apt-get install chromium to run them)"
+from tests.chromium import CHROMIUM, HAVE_CHROMIUM
+
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -31,13 +29,8 @@ if not HAVE_CHROMIUM and os.environ.get("CI"):
     raise pytest.UsageError(f"CI must run the browser tests, but {CHROMIUM} is missing.")
 
 # Without a browser the browser tests are not collected at all, and the run ends
-# with a single line saying so (see pytest_terminal_summary).
+# with a single line saying so (tests/conftest.py's pytest_terminal_summary).
 collect_ignore_glob = [] if HAVE_CHROMIUM else ["test_*.py"]
-
-
-def pytest_terminal_summary(terminalreporter):
-    if not HAVE_CHROMIUM:
-        terminalreporter.write_line(SKIP_REASON)
 
 
 @pytest.fixture(scope="session")
