@@ -50,7 +50,8 @@ MAX_FEATURES = 50_000
 DIMENSIONS = 100
 SMALL = 2_000
 MAX_K = 60
-NAME_SAMPLE = 200
+NAME_SAMPLE = 80
+FIT_SAMPLE = 20_000  # large sets: k-means is fitted on a sample, then assigns every text
 TERMS = 5
 REPRESENTATIVES = 3
 CACHE_FOR = dt.timedelta(hours=1)
@@ -86,6 +87,10 @@ def features(text: str) -> list[str]:
         elif token not in STOP_WORDS:
             out.append(token)
     return out
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
 
 
 _jieba_lock = threading.Lock()
@@ -137,14 +142,15 @@ class Cluster:
         return len(self.members)
 
 
-def _vectors(texts: Sequence[str], seed: int) -> np.ndarray:
+def _vectors(texts: Sequence[list[str]], seed: int) -> np.ndarray:
+    """Cosine-ready vectors of token lists (see `features`)."""
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 
     n = len(texts)
     vectorizer = TfidfVectorizer(
-        analyzer=features,
+        analyzer=_identity,
         sublinear_tf=True,
         min_df=2 if n >= 50 else 1,
         max_df=0.5 if n >= 50 else 1.0,
@@ -155,7 +161,7 @@ def _vectors(texts: Sequence[str], seed: int) -> np.ndarray:
     dims = min(DIMENSIONS, matrix.shape[1] - 1, n - 1)
     if dims < 2 or n <= 500:  # small sets: the TF-IDF space itself, no reduction
         return normalize(matrix.toarray())
-    svd = TruncatedSVD(n_components=dims, n_iter=4, random_state=seed)
+    svd = TruncatedSVD(n_components=dims, n_iter=3, random_state=seed)
     return normalize(svd.fit_transform(matrix))
 
 
@@ -185,12 +191,14 @@ def _kmeans(
     k = max(1, min(k, n))
     if n <= SMALL:
         model = KMeans(n_clusters=k, n_init=4, random_state=seed)
-    else:
-        model = MiniBatchKMeans(
-            n_clusters=k, batch_size=4096, n_init=3, random_state=seed, max_no_improvement=20
-        )
-    model.fit(vectors, sample_weight=weights)
-    return model.labels_, model.cluster_centers_
+        model.fit(vectors, sample_weight=weights)
+        return model.labels_, model.cluster_centers_
+    model = MiniBatchKMeans(
+        n_clusters=k, batch_size=4096, n_init=2, random_state=seed, max_no_improvement=10
+    )
+    sample = np.random.default_rng(seed).choice(n, size=min(n, FIT_SAMPLE), replace=False)
+    model.fit(vectors[sample], sample_weight=weights[sample])
+    return model.predict(vectors), model.cluster_centers_
 
 
 def _name(groups: list[list[str]]) -> list[list[str]]:
@@ -219,17 +227,20 @@ def cluster_texts(
     texts = [t or "" for t in texts]
     # Texts with the same tokens are clustered once, weighted by how often they occur.
     groups: dict[str, list[int]] = {}
+    tokens_of: dict[str, list[str]] = {}
     for i, t in enumerate(texts):
         tokens = features(t)
         if tokens:
-            groups.setdefault(" ".join(tokens), []).append(i)
+            key = " ".join(tokens)
+            groups.setdefault(key, []).append(i)
+            tokens_of.setdefault(key, tokens)
     if sum(len(g) for g in groups.values()) < 3:
         return []
     if min_size is None:
         min_size = max(2, len(texts) // 500)
     unique = list(groups.values())
     weights = np.array([len(g) for g in unique], dtype=np.float64)
-    vectors = _vectors([texts[g[0]] for g in unique], seed)
+    vectors = _vectors(list(tokens_of.values()), seed)
     labels, centers = _kmeans(vectors, weights, k, seed)
     centers = centers / np.maximum(np.linalg.norm(centers, axis=1, keepdims=True), 1e-9)
     similarity = np.einsum("ij,ij->i", vectors, centers[labels])
