@@ -8,12 +8,13 @@ How a lookup works (a new text against up to millions of stored suggestions):
 2. A MinHash of `BANDS * ROWS` values (multiply-shift hashes of the shingles' CRC32,
    numpy) is cut into `BANDS` bands of `ROWS` values; each band hashes, with its number,
    to one signed 64-bit `bucket`. Two texts of shingle Jaccard J share at least one
-   bucket with probability 1 - (1 - J**ROWS)**BANDS: about 0.98 at J=0.4, 0.75 at J=0.25,
-   0.15 at J=0.1.
+   bucket with probability 1 - (1 - J**ROWS)**BANDS: about 0.98 at J=0.4, 0.75 at
+   J=0.25, 0.2 at J=0.1; a bucket crowded by common pairs is cut off by MAX_SCANNED (3.).
 3. One indexed query, `bucket IN (the text's keys)` over `SuggestionSignature` joined to
-   the suggestion (open ones, and any from the last `RECENT_DAYS`), returns the
-   candidates and how many bands they share; the best `MAX_CANDIDATES` by shared bands
-   are loaded (one more query) and scored by exact Jaccard of their shingles.
+   the suggestion (open ones, and any from the last `RECENT_DAYS`), reads at most
+   `MAX_SCANNED` rows (no ORDER BY, so the database stops there); the candidates are
+   counted by shared bands in Python, and the best `MAX_CANDIDATES` are loaded (one more
+   query) and scored by exact Jaccard of their shingles.
 
 Signatures are written at intake (dup_hooks.py registers `index_suggestion` as an intake
 hook) and in bulk for existing rows by `backfill_signatures()`. All of it is plain SQL on
@@ -33,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from campaigndesk import clock
 from campaigndesk.suggestions.models import OPEN_STATUSES, Status, Suggestion
@@ -48,6 +49,8 @@ PERMUTATIONS = BANDS * ROWS
 RECENT_DAYS = 180
 MIN_SIMILARITY = 0.3
 MAX_CANDIDATES = 200
+# Signature rows read per lookup at most: a crowded bucket cannot make a lookup slow.
+MAX_SCANNED = 20_000
 MAX_CHARS = 3000  # shingle the first characters of very long texts only
 # Suggestions that are not worth merging into.
 IGNORED_STATUSES = (Status.SPAM, Status.WITHDRAWN)
@@ -197,19 +200,16 @@ def _eligible(now: dt.datetime | None = None) -> Q:
 def _candidate_hits(
     keys: Iterable[int], campaign_id: int | None, now: dt.datetime | None
 ) -> list[tuple[int, int]]:
-    """(suggestion id, shared bands) for the suggestions sharing a bucket: one query."""
+    """(suggestion id, shared bands) for the suggestions sharing a bucket, most shared
+    first: one query reading at most MAX_SCANNED signature rows."""
     keys = list(set(keys))
     if not keys:
         return []
     qs = SuggestionSignature.objects.filter(_eligible(now), bucket__in=keys)
     if campaign_id is not None:
         qs = qs.filter(suggestion__campaign_id=campaign_id)
-    return list(
-        qs.values_list("suggestion_id")
-        .annotate(hits=Count("id"))
-        .order_by("-hits", "-suggestion_id")
-        .values_list("suggestion_id", "hits")[: MAX_CANDIDATES + 50]
-    )
+    counts = Counter(qs.values_list("suggestion_id", flat=True)[:MAX_SCANNED])
+    return sorted(counts.items(), key=lambda c: (-c[1], -c[0]))[: MAX_CANDIDATES + 50]
 
 
 def _load(ids: Iterable[int]) -> dict[int, Suggestion]:
@@ -284,12 +284,9 @@ def duplicates_for(
     campaigns = {s.campaign_id for s in suggestions}
     if len(campaigns) == 1:
         qs = qs.filter(suggestion__campaign_id=campaigns.pop())
-    # Query 1: (bucket, suggestion) pairs, newest first, bounded.
-    pairs = list(
-        qs.order_by("-suggestion_id").values_list("bucket", "suggestion_id")[
-            : MAX_CANDIDATES * max(1, len(suggestions))
-        ]
-    )
+    # Query 1: (bucket, suggestion) pairs, at most MAX_SCANNED of them (no ORDER BY:
+    # the database stops reading there).
+    pairs = list(qs.values_list("bucket", "suggestion_id")[:MAX_SCANNED])
     shared: dict[int, Counter] = {}
     for bucket, cand in pairs:
         for pk in owners.get(bucket, ()):
