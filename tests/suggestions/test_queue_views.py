@@ -39,6 +39,13 @@ def on_day():
         yield
 
 
+@pytest.fixture(autouse=True)
+def only_the_built_in_hints(monkeypatch):
+    """These tests are about the queue; the learned hints of the triage app (routing
+    model, duplicates) have their own tests and query counts in tests/triage/."""
+    monkeypatch.setattr(hints, "HINT_PROVIDERS", [hints.by_category])
+
+
 @pytest.fixture
 def client_for(client_for):
     def make(user):
