@@ -1,0 +1,11 @@
+"""The office's upload page for suggestions gathered offline, under /desk/suggestions/import/."""
+
+from django.urls import path
+
+from . import views_import
+
+app_name = "suggestions_import"
+urlpatterns = [
+    path("", views_import.upload, name="upload"),
+    path("template.xlsx", views_import.template, name="template"),
+]
