@@ -25,6 +25,7 @@ from . import campaigns, ledger, org, plans, public, tokens
 from .auth import AUTH
 from .common import in_requested_language, requested_language
 from .errors import METHOD_NOT_ALLOWED, NOT_FOUND, install_handlers
+from .suggestions import router as suggestions_router
 
 DESCRIPTION = _(
     "Read the campaign's set-up and organisation. Authenticate with the desk's session "
@@ -100,3 +101,4 @@ api.add_router("", tokens.router)
 api.add_router("", ledger.router)
 api.add_router("", plans.router)
 api.add_router("", public.router)
+api.add_router("", suggestions_router)

@@ -12,6 +12,7 @@ from django.test import Client
 from campaigndesk.campaigns import plans
 from campaigndesk.ledger import actions as ledger_actions
 from campaigndesk.ledger.periods import ensure_periods
+from campaigndesk.suggestions import intake
 
 from .conftest import API
 
@@ -67,6 +68,27 @@ PATHS = {
     **{
         f"/api/v1/plans/{{plan_id}}/{step}": {"post"}
         for step in ("submit", "endorse", "approve", "return")
+    },
+    # Suggestions for the desk (campaigndesk/api/suggestions.py).
+    "/api/v1/suggestions": {"get"},
+    "/api/v1/suggestions/{suggestion_id}": {"get"},
+    "/api/v1/suggestions/route": {"post"},
+    "/api/v1/suggestions/import": {"post"},
+    "/api/v1/campaigns/{campaign_id}/suggestion-categories": {"get"},
+    **{
+        f"/api/v1/suggestions/{{suggestion_id}}/{step}": {"post"}
+        for step in (
+            "route",
+            "duplicate",
+            "dismiss",
+            "send-back",
+            "accept",
+            "answer",
+            "endorse",
+            "return-answer",
+            "close-reopened",
+            "publish",
+        )
     },
 }
 
@@ -160,6 +182,9 @@ def test_every_response_is_declared_and_every_error_is_json(world, api_client, p
         "period_id": world.campaign.reporting_periods.first().pk,
         "plan_id": plan.pk,
         "measure_id": measure.pk,
+        "suggestion_id": intake.submit(
+            campaign=world.campaign, title="建议", body="建议的内容写在这里。", client="t"
+        ).suggestion.pk,
     }
     for path, method, operation in operations(document):
         name = re.search(r"\{([a-z_]+)\}", path)
