@@ -27,6 +27,7 @@ from . import dalian_campaign as dc
 from . import dalian_ledger
 from . import dalian_units as du
 from .accounts import DEMO_ACCOUNTS, DemoAccount
+from .dalian_suggestions import build_suggestions
 
 __all__ = ["DEMO_ACCOUNTS", "DemoAccount", "DemoSummary", "load_demo"]
 
@@ -71,6 +72,7 @@ def load_demo() -> DemoSummary:
         _ensure_people(summary, by_code)
         campaign = _create_campaign(summary, by_code)
         dalian_ledger.build_ledger(campaign)
+        build_suggestions(campaign)
         summary.audit_records = _last_seq() - first_seq
     summary.seconds = time.monotonic() - started
     return summary
