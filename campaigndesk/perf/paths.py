@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from campaigndesk.suggestions import bench_paths as suggestion_paths
+
 Auth = Literal["none", "session", "token"]
 
 # Targets, as a share of /healthz requests per second in the same run.
@@ -71,6 +73,20 @@ PATHS: list[BenchPath] = [
     BenchPath("api-units", "/api/v1/units", auth="token", target_ratio=LIST),
     BenchPath("api-people", "/api/v1/people", auth="token", target_ratio=LIST),
     BenchPath("api-campaigns", "/api/v1/campaigns", auth="token", target_ratio=LIST),
+    # Public suggestions: submit and track through the public API (same limits as the form).
+    BenchPath(
+        "suggest-submit",
+        "/api/v1/public/suggestions",
+        method="POST",
+        body=suggestion_paths.submit_body,
+        target_ratio=SUBMIT,
+        expect=201,
+    ),
+    BenchPath("suggest-track", suggestion_paths.track_url, target_ratio=SUBMIT),
+    BenchPath("api-suggestions", "/api/v1/suggestions", auth="token", target_ratio=LIST),
+    BenchPath(
+        "api-suggestions-deep", suggestion_paths.deep_list_url, auth="token", target_ratio=LIST
+    ),
 ]
 
 
