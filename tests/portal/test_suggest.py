@@ -40,6 +40,7 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.mark.product_language
 def test_a_citizen_sends_a_suggestion_and_sees_the_number_and_code_once(world, category):
     client = citizen()
     page = client.get("/suggest/").content.decode()
