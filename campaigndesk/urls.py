@@ -13,6 +13,7 @@ urlpatterns = [
     path("desk/ledger/", include("campaigndesk.ledger.urls")),
     path("desk/audit/", include("campaigndesk.audit.urls")),
     path("desk/suggestions/", include("campaigndesk.suggestions.urls")),
+    path("desk/triage/topics/", include("campaigndesk.triage.topic_urls")),
     path("desk/triage/", include("campaigndesk.triage.urls")),
     path("api/v1/", api.urls),
     path("", include("campaigndesk.portal.urls")),

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from . import routing
 from .models import RoutingDecision, RoutingModel, Target, UnitKeyword
 
 TOP = 3
@@ -25,6 +24,8 @@ def pipeline(model: RoutingModel) -> Any:
     pipe = _cache.get(model.pk)
     if pipe is None:
         blob = RoutingModel.objects.values_list("blob", flat=True).get(pk=model.pk)
+        from . import routing  # scikit-learn loads on first use, not in every web worker
+
         pipe = routing.loads(blob)
         with _lock:
             if len(_cache) >= 4:
@@ -61,6 +62,8 @@ def predict(suggestions: Sequence[Any]) -> dict[int, tuple[RoutingModel, list[tu
             groups.setdefault(m.pk, (m, []))[1].append(s)
     out: dict[int, tuple[RoutingModel, list[tuple[int, float]]]] = {}
     for m, members in groups.values():
+        from . import routing
+
         rows = [(routing.clean(s.title), routing.clean(s.body)) for s in members]
         for s, guesses in zip(members, routing.top_k(pipeline(m), rows, TOP), strict=True):
             out[s.pk] = (m, [(int(c), round(p, 4)) for c, p in guesses if str(c).isdigit()])

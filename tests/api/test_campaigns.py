@@ -106,6 +106,7 @@ def test_campaigns_with_the_same_start_page_without_loss(world, api_client):
     assert len(seen) == len(set(seen)) == 6
 
 
+@pytest.mark.product_language
 def test_phases_come_in_number_order_with_both_languages(world, api_client):
     PhaseFactory(
         campaign=world.campaign,
