@@ -336,6 +336,7 @@ def test_password_change_needs_a_signed_in_person(db):
 # --- The overview and the shell around every page ------------------------------------------
 
 
+@pytest.mark.product_language
 def test_overview_shows_the_campaign_its_phases_key_tasks_and_my_roles(world, client_for):
     world.campaign.theme_zh = "解放思想推动高质量发展"
     world.campaign.save(update_fields=["theme_zh"])

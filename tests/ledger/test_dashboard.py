@@ -181,6 +181,7 @@ def chart(response, name: str) -> dict:
     return json.loads(json.dumps(response.context["charts"][name], default=str))
 
 
+@pytest.mark.product_language
 def test_office_dashboard_draws_charts_whose_segments_open_the_filtered_list(
     world, figures_ledger, client_for
 ):
@@ -211,6 +212,7 @@ def test_leader_reads_the_dashboard(world, figures_ledger, client_for):
     assert response.context["total"] == 6
 
 
+@pytest.mark.product_language
 def test_ganjingzi_liaison_dashboard_counts_only_their_units(world, figures_ledger, client_for):
     response = get(client_for(world.gjz_liaison))
     assert response.status_code == 200
