@@ -12,6 +12,7 @@ urlpatterns = [
     path("desk/campaigns/", include("campaigndesk.campaigns.urls")),
     path("desk/ledger/", include("campaigndesk.ledger.urls")),
     path("desk/audit/", include("campaigndesk.audit.urls")),
+    path("desk/suggestions/import/", include("campaigndesk.suggestions.urls_import")),
     path("desk/suggestions/", include("campaigndesk.suggestions.urls")),
     path("desk/triage/topics/", include("campaigndesk.triage.topic_urls")),
     path("desk/triage/", include("campaigndesk.triage.urls")),

@@ -220,6 +220,9 @@ class Suggestion(models.Model):
                 fields=["campaign", "is_published", "published_at"], name="sugg_public_idx"
             ),
             models.Index(fields=["status", "answer_due"], name="sugg_due_idx"),
+            # The staff list pages by (created_at, id) with and without a status filter.
+            models.Index(fields=["created_at", "id"], name="sugg_received_idx"),
+            models.Index(fields=["status", "created_at", "id"], name="sugg_status_received_idx"),
         ]
 
     def __str__(self) -> str:
