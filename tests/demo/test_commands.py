@@ -17,9 +17,15 @@ from tests.factories import UnitFactory
 
 @pytest.fixture
 def calls(monkeypatch):
-    """Commands the demo command starts itself (migrate, runserver), recorded, not run."""
+    """Commands the demo command starts itself (migrate, runserver, the scheduler's
+    background loop), recorded, not run."""
+    from campaigndesk.core import scheduler
+
     made: list[tuple[tuple, dict]] = []
     monkeypatch.setattr(demo_command, "call_command", lambda *a, **kw: made.append((a, kw)))
+    monkeypatch.setattr(
+        scheduler, "start_in_background", lambda **kw: made.append((("scheduler",), kw))
+    )
     return made
 
 
@@ -52,7 +58,10 @@ def test_demo_command_a_second_time_changes_nothing_and_says_so(db, calls):
 def test_demo_command_serves_on_the_given_address_without_the_reloader(db, calls):
     output = run("demo", "--serve", "127.0.0.1:8123")
     assert "Sign in at http://127.0.0.1:8123/accounts/login/" in output
-    assert calls == [(("runserver", "127.0.0.1:8123"), {"use_reloader": False})]
+    assert calls == [
+        (("scheduler",), {"inline": True}),
+        (("runserver", "127.0.0.1:8123"), {"use_reloader": False}),
+    ]
 
 
 def test_demo_command_migrates_first_when_the_database_needs_it(db, calls, monkeypatch):

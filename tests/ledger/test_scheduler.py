@@ -198,6 +198,8 @@ def test_start_in_background_runs_the_loop_once_in_a_daemon_thread(monkeypatch):
         return []
 
     monkeypatch.setattr(scheduler, "tick", fake_tick)
+    # Another test in this process (the demo command's) may have left a loop running.
+    scheduler.stop_background()
     thread = scheduler.start_in_background(inline=True)
     try:
         assert thread.daemon
