@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +23,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from campaigndesk.core.actionviews import show_errors
 from campaigndesk.core.bilingual import current_is_english
 from campaigndesk.core.paging import paginate
 from campaigndesk.org import access
@@ -36,18 +37,6 @@ GET_POST = ["GET", "POST"]
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
-
-
-def _show_errors(form: BaseForm, exc: ValidationError) -> None:
-    """Put an action's ValidationError into the form, next to the field it names."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            if field == NON_FIELD_ERRORS:
-                target = None
-            form.add_error(target, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _changes(form: BaseForm) -> dict[str, Any]:
@@ -110,7 +99,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         try:
             campaign = actions.create_campaign(request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -135,7 +124,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.update_campaign(request.user, campaign, _changes(form))
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, _("The campaign was saved."))
             return redirect(_detail_url(campaign))
@@ -172,7 +161,7 @@ def phase_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             phase = actions.create_phase(request.user, campaign, **form.cleaned_data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             notice = _("Phase %(number)s was added.") % {"number": phase.number}
             if _is_htmx(request):
@@ -202,7 +191,7 @@ def phase_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.update_phase(request.user, phase, _changes(form))
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, _("Phase %(number)s was saved.") % {"number": phase.number})
             return redirect(_detail_url(campaign, "phases"))
@@ -275,7 +264,7 @@ def key_task_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             key_task = actions.create_key_task(request.user, campaign, **form.cleaned_data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             notice = _("Key task %(number)s was added.") % {"number": key_task.number}
             if _is_htmx(request):
@@ -308,7 +297,7 @@ def key_task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.update_key_task(request.user, key_task, _changes(form))
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(
                 request, _("Key task %(number)s was saved.") % {"number": key_task.number}
@@ -380,7 +369,7 @@ def calendar(request: HttpRequest, pk: int) -> HttpResponse:
                     note=data["note"],
                 )
             except ValidationError as exc:
-                _show_errors(form, exc)
+                show_errors(form, exc)
             else:
                 if data["is_workday"]:
                     text = _("%(date)s is now a working day.")

@@ -32,6 +32,7 @@ from campaigndesk.campaigns.models import (
     WorkPlanVersion,
 )
 from campaigndesk.campaigns.queries import current_campaign
+from campaigndesk.core.actionviews import show_errors
 from campaigndesk.core.paging import paginate
 from campaigndesk.org import access
 
@@ -45,7 +46,6 @@ from ..forms import (
     milestones_initial,
     milestones_json,
 )
-from .task import show_errors
 
 GET_POST = ["GET", "POST"]
 COMPARED_FIELDS = ("key_task", "title", "description", "owner_name", "deadline", "milestones")

@@ -16,9 +16,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.forms import BaseForm, Form
+from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from campaigndesk import clock
 from campaigndesk.campaigns.queries import current_campaign
+from campaigndesk.core.actionviews import perform, show_errors
 from campaigndesk.org import access
 from campaigndesk.org.models import Unit
 
@@ -51,16 +52,6 @@ GET_POST = ["GET", "POST"]
 WORKING = (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
 CHILDREN_SHOWN = 100
 REMINDERS_SHOWN = 20
-
-
-def show_errors(form: BaseForm, exc: ValidationError) -> None:
-    """Put an action's ValidationError into the form, next to the field it names."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields and field != NON_FIELD_ERRORS else None
-            form.add_error(target, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _task_url(task: Task) -> str:
@@ -231,23 +222,20 @@ def _act(
     form: Callable[[Task], BaseForm] | None,
     run: Callable[[Task, dict[str, Any]], str],
 ) -> HttpResponse:
-    """Check, validate, run the action, and redirect with its message or show its refusal."""
-    task = get_task_for_user(request.user, pk)
-    access.require(request.user, perm, task)
-    bound = form(task) if form else None
-    if bound is None or bound.is_valid():
-        try:
-            notice = run(task, bound.cleaned_data if bound else {})
-        except ValidationError as exc:
-            if bound is None:  # an action without fields: its refusal still needs a place
-                bound = Form(data={}, prefix=key)
-                bound.is_valid()
-            show_errors(bound, exc)
-        else:
-            messages.success(request, notice)
-            return redirect(_task_url(task))
-    # The action may have changed the task in memory before refusing: read it afresh.
-    return _page(request, get_task_for_user(request.user, pk), {key: bound}, status=400)
+    def load() -> Task:
+        task = get_task_for_user(request.user, pk)
+        access.require(request.user, perm, task)
+        return task
+
+    return perform(
+        request,
+        load=load,
+        key=key,
+        form=form,
+        run=run,
+        url=_task_url,
+        page=lambda req, task, bound, status: _page(req, task, bound, status=status),
+    )
 
 
 @require_POST

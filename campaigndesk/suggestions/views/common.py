@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
@@ -63,16 +62,6 @@ def with_current_campaign(params: QueryDict) -> QueryDict:
 
 def campaign_choices() -> list[Campaign]:
     return list(Campaign.objects.order_by("-starts_on", "-pk")[:50])
-
-
-def show_errors(form: BaseForm, exc: ValidationError) -> None:
-    """Put an action's ValidationError into the form, next to the field it names."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields and field != NON_FIELD_ERRORS else None
-            form.add_error(target, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def report_errors(request: HttpRequest, form: BaseForm | None = None, exc: Any = None) -> None:

@@ -18,17 +18,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import BaseForm, Form
+from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from campaigndesk import clock
+from campaigndesk.core.actionviews import perform
 from campaigndesk.ledger.workdays import for_campaign
 from campaigndesk.org import access
 from campaigndesk.org.access import OVERSIGHT_ROLES
@@ -47,7 +47,6 @@ from ..forms import (
 )
 from ..models import AWAITING_ANSWER, OPEN_STATUSES, Status, Suggestion, SuggestionAttachment
 from ..queries import get_suggestion_for_user
-from .common import show_errors
 
 DUPLICATES_SHOWN = 50
 PUBLISHABLE = (Status.ANSWERED, Status.CLOSED)
@@ -187,23 +186,20 @@ def _act(
     form: Callable[[Suggestion], BaseForm] | None,
     run: Callable[[Suggestion, dict[str, Any]], str],
 ) -> HttpResponse:
-    """Check, validate, run the action; redirect with its message or show its refusal."""
-    s = get_suggestion_for_user(request.user, pk)
-    access.require(request.user, perm, s)
-    bound = form(s) if form else None
-    if bound is None or bound.is_valid():
-        try:
-            notice = run(s, bound.cleaned_data if bound else {})
-        except ValidationError as exc:
-            if bound is None:  # an action without fields: its refusal still needs a place
-                bound = Form(data={}, prefix=key)
-                bound.is_valid()
-            show_errors(bound, exc)
-        else:
-            messages.success(request, notice)
-            return redirect(_url(s))
-    # The action may have changed the suggestion in memory before refusing: read it again.
-    return _page(request, get_suggestion_for_user(request.user, pk), {key: bound}, status=400)
+    def load() -> Suggestion:
+        s = get_suggestion_for_user(request.user, pk)
+        access.require(request.user, perm, s)
+        return s
+
+    return perform(
+        request,
+        load=load,
+        key=key,
+        form=form,
+        run=run,
+        url=_url,
+        page=lambda req, s, bound, status: _page(req, s, bound, status=status),
+    )
 
 
 TRIAGE, HANDLE, ENDORSE = "suggestions.triage", "suggestions.handle", "suggestions.endorse"
