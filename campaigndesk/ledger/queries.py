@@ -33,6 +33,19 @@ def visible_tasks(user: Any):
     return Task.objects.filter(_paths_q(paths) | Exists(shared))
 
 
+def led_by_units_of(user: Any) -> Q:
+    """Tasks whose lead unit is one of the person's units or below, by a liaison or head grant.
+
+    These are the tasks the person acts for (accept, return, report, split: the
+    `ledger.act_for_unit` rule); a task their unit shares only as a co-unit is seen
+    but not acted on.
+    """
+    g = access.grants(user)
+    if g.superuser:
+        return Q()
+    return _paths_q(g.paths(access.UNIT_ROLES))
+
+
 def get_task_for_user(user: Any, pk: Any) -> Task:
     """The task, or 404 when it does not exist or the person may not see it."""
     from django.http import Http404

@@ -28,7 +28,7 @@ from campaigndesk.org.access import OVERSIGHT_ROLES, UNIT_ROLES
 
 from .models import Escalation, Light, Reminder, Task, TaskStatus
 from .periods import current_period, missing_reports
-from .queries import visible_tasks
+from .queries import led_by_units_of, visible_tasks
 
 LIMIT = 20
 DUE_SOON_DAYS = 7
@@ -95,11 +95,12 @@ def unit_groups(
     else:
         owing = tasks.none()
     return [
+        # Only the lead unit accepts: a co-unit sees the task but is not asked to.
         _group(
             "to_accept",
             _("To accept"),
             _("No task waits for your acceptance."),
-            tasks.filter(status=TaskStatus.ASSIGNED).order_by(*by_deadline),
+            tasks.filter(led_by_units_of(user), status=TaskStatus.ASSIGNED).order_by(*by_deadline),
             limit,
             _query(campaign, status=TaskStatus.ASSIGNED),
         ),

@@ -17,6 +17,7 @@ from campaigndesk.ledger.lights import refresh_lights
 from campaigndesk.ledger.models import Escalation, ReminderKind
 from campaigndesk.ledger.periods import ensure_periods, period_on
 from campaigndesk.ledger.reminders import issue_reminder
+from campaigndesk.org import access
 from campaigndesk.org.access import SYSTEM
 
 WORKSPACE = "/desk/ledger/workspace/"
@@ -117,6 +118,36 @@ def test_ganjingzi_liaison_sees_what_is_due_from_their_units(world, desk, client
     assert response.context["office_groups"] == []
     html = response.content.decode()
     assert "科技局任务" not in html and "退回任务" not in html
+
+
+def test_a_co_unit_is_not_asked_to_accept_a_task_only_the_lead_unit_accepts(
+    world, desk, client_for
+):
+    with at(TODAY):
+        shared = make_task(
+            world,
+            "中山区牵头待签收",
+            world.zhongshan,
+            dt.date(2018, 12, 20),
+            co_units=[world.ganjingzi],
+        )
+        street = make_task(world, "街道待签收", world.street, dt.date(2018, 12, 20))
+    ganjingzi = groups_of(get(client_for(world.gjz_liaison)), "unit_groups")
+    # Ganjingzi leads its own task and, above the street, may accept the street's.
+    assert ganjingzi["to_accept"] == {"待签收任务", "街道待签收"}
+    # It still sees the shared task as a co-unit, only not as its own to accept.
+    with at(TODAY):
+        page = client_for(world.gjz_liaison).get(reverse("ledger:task", args=[shared.pk]))
+    assert page.status_code == 200
+    zhongshan = groups_of(get(client_for(world.zs_liaison)), "unit_groups")
+    assert zhongshan["to_accept"] == {"中山区牵头待签收"}
+    assert groups_of(get(client_for(world.street_liaison)), "unit_groups")["to_accept"] == {
+        "街道待签收"
+    }
+    # What the list offers, the lead unit may do; the co-unit may not.
+    assert access.can(world.zs_liaison, "ledger.act_for_unit", shared)
+    assert not access.can(world.gjz_liaison, "ledger.act_for_unit", shared)
+    assert access.can(world.gjz_liaison, "ledger.act_for_unit", street)
 
 
 def test_zhongshan_liaison_sees_only_zhongshans_tasks(world, desk, client_for):
