@@ -187,7 +187,8 @@ class SuggestionForm(PortalForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if "challenge" in data and "challenge_token" in data:
-            intake.check_challenge(data["challenge_token"], data["challenge"])
+            # Spent when the suggestion is saved, so a form with another mistake keeps it.
+            intake.check_challenge(data["challenge_token"], data["challenge"], consume=False)
         return data
 
 

@@ -245,6 +245,7 @@ def _suggest(request: HttpRequest, code: str | None, oversized: list[str]) -> Ht
                     files=data["files"],
                     client=_client(request),
                     channel=Channel.WEB,
+                    challenge_token=data["challenge_token"],
                 )
             except intake.Throttled as exc:
                 return _throttled(request, exc)

@@ -9,8 +9,13 @@ length limits, and text cleaned of control characters (it is never rendered as H
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import hmac
+import logging
+import os
+import posixpath
 import re
 import secrets
 import time
@@ -22,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -31,7 +37,7 @@ from campaigndesk import clock
 from campaigndesk.audit import trail
 from campaigndesk.core.uploads import DOC, DOCX, GIF, JPEG, PDF, PNG, WEBP, check_upload
 
-from .models import Channel, IntakeThrottle, Suggestion, SuggestionAttachment
+from .models import ChallengeUse, Channel, IntakeThrottle, Suggestion, SuggestionAttachment
 
 MAX_TITLE = 120
 MAX_BODY = 5000
@@ -49,6 +55,10 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CHALLENGE_SALT = "campaigndesk.suggestions.challenge"
 CHALLENGE_MIN_SECONDS = 2
 CHALLENGE_MAX_AGE = 2 * 60 * 60
+CHALLENGE_BOOK_SALT = "campaigndesk.suggestions.challenge-book"
+CHALLENGE_SLACK = 60 * 60  # spent tokens are kept this much longer, for clocks that differ
+
+logger = logging.getLogger(__name__)
 
 # Called inside the submission's transaction with the new suggestion (the triage
 # app registers auto-routing and duplicate detection here).
@@ -154,30 +164,110 @@ def clean_text(
 
 
 def make_challenge() -> tuple[str, str]:
-    """A small sum and a signed token that carries its answer and the time it was made."""
+    """A small sum and a signed token that carries its answer, the time it was made and
+    a random nonce (so no two tokens are alike, and each can be spent once)."""
     a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-    token = signing.dumps({"s": a + b, "t": int(time.time())}, salt=CHALLENGE_SALT, compress=True)
+    token = signing.dumps(
+        {"s": a + b, "t": int(time.time()), "n": secrets.token_urlsafe(12)},
+        salt=CHALLENGE_SALT,
+        compress=True,
+    )
     return _("What is %(a)s plus %(b)s?") % {"a": a, "b": b}, token
 
 
-def check_challenge(token: str, answer: Any) -> None:
+def make_challenge_book(answer: int, tickets: int, *, made_at: float | None = None) -> str:
+    """A signed book of `tickets` single-use tokens for one answered sum, for load tests.
+
+    Ticket `i` is sent as `"<book>~<i>"`; each is spent like a token of its own, so a
+    replay is refused the same way. Only a holder of SECRET_KEY can make a book (as it
+    could forge any token); the server never hands one out.
+    """
+    payload = {
+        "s": answer,
+        "t": int(made_at if made_at is not None else time.time()),
+        "n": secrets.token_urlsafe(12),
+        "b": tickets,
+    }
+    return signing.dumps(payload, salt=CHALLENGE_BOOK_SALT, compress=True)
+
+
+def _expired() -> ValidationError:
+    return ValidationError(
+        {"challenge": _("The check question expired. Please answer the new one.")}
+    )
+
+
+def _challenge_data(token: str) -> tuple[dict[str, Any], str]:
+    """The token's signed content and the key it is spent under; raises when forged or old."""
+    raw, salt, ticket = token or "", CHALLENGE_SALT, None
+    if "~" in raw:  # signed tokens never hold "~": a ticket of a book
+        raw, _sep, ticket = raw.rpartition("~")
+        salt = CHALLENGE_BOOK_SALT
     try:
-        data = signing.loads(token or "", salt=CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE)
+        data = signing.loads(raw, salt=salt, max_age=CHALLENGE_MAX_AGE)
     except signing.BadSignature:
-        raise ValidationError(
-            {"challenge": _("The check question expired. Please answer the new one.")}
-        ) from None
+        raise _expired() from None
+    if not isinstance(data, dict) or "s" not in data:
+        raise _expired()
+    if ticket is not None:
+        if not ticket.isascii() or not ticket.isdigit() or int(ticket) >= int(data.get("b", 0)):
+            raise _expired()
+        spent = f"book:{data.get('n', '')}~{int(ticket)}"
+    else:
+        # Tokens made before they carried a nonce are told apart by their text.
+        spent = f"token:{data.get('n') or raw}"
+    return data, hashlib.sha256(spent.encode()).hexdigest()
+
+
+def _spend(key: str) -> bool:
+    """Mark a token spent; False when it already was (here or on another app server)."""
+    try:
+        with transaction.atomic():
+            ChallengeUse.objects.create(key=key, used_at=clock.now())
+    except IntegrityError:
+        return False
+    return True
+
+
+def _used() -> ValidationError:
+    return ValidationError(
+        {"challenge": _("This check question was already used. Please answer the new one.")}
+    )
+
+
+def check_challenge(token: str, answer: Any, *, consume: bool = True) -> str:
+    """Refuse a forged, expired, already used, too fast or wrong answer.
+
+    Each token has one attempt: a wrong or too fast answer spends it too, so a robot
+    cannot try every sum on one token. A right answer spends it now (`consume`, as the
+    public API does) or, with `consume=False`, when `submit(challenge_token=...)` saves
+    the suggestion, in the same transaction (the portal: a citizen whose form has
+    another mistake keeps the question answered). Returns the key it is spent under.
+    """
+    data, key = _challenge_data(token)
+    if ChallengeUse.objects.filter(key=key).exists():
+        raise _used()
     age = time.time() - data.get("t", 0)
     if age > CHALLENGE_MAX_AGE:
-        raise ValidationError(
-            {"challenge": _("The check question expired. Please answer the new one.")}
-        )
+        raise _expired()
     if age < CHALLENGE_MIN_SECONDS:
+        _spend(key)
         raise ValidationError(
             {"challenge": _("That was too fast. Please read the question and try again.")}
         )
     if str(answer).strip() != str(data["s"]):
+        _spend(key)
         raise ValidationError({"challenge": _("The answer to the check question is wrong.")})
+    if consume and not _spend(key):
+        raise _used()
+    return key
+
+
+def prune_challenges(now: Any = None) -> int:
+    """Forget spent tokens that could no longer be accepted anyway; returns how many."""
+    cutoff = (now or clock.now()) - dt.timedelta(seconds=CHALLENGE_MAX_AGE + CHALLENGE_SLACK)
+    deleted, _kinds = ChallengeUse.objects.filter(used_at__lt=cutoff).delete()
+    return deleted
 
 
 def new_tracking_number(campaign: Any) -> str:
@@ -190,6 +280,20 @@ def hash_code(code: str) -> str:
     """Keyed, so a copy of the database alone does not let anyone try codes offline."""
     key = settings.SECRET_KEY.encode()
     return hmac.new(key, f"code:{code.strip().upper()}".encode(), hashlib.sha256).hexdigest()
+
+
+def _remove_files(names: Iterable[str]) -> None:
+    """Delete stored files, and their folder (suggestions/<id>/) when it is left empty."""
+    folders = set()
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.exception("intake: could not remove %s after a rollback", name)
+        folders.add(posixpath.dirname(name))
+    for folder in folders:
+        with contextlib.suppress(NotImplementedError, OSError):  # not local, or not empty
+            os.rmdir(default_storage.path(folder))
 
 
 @dataclass
@@ -216,8 +320,16 @@ def submit(
     source_note: str = "",
     actor: Any = None,
     throttle: bool = True,
+    challenge_token: str | None = None,
 ) -> Receipt:
-    """Take in one suggestion. Raises ValidationError (form errors) or Throttled."""
+    """Take in one suggestion. Raises ValidationError (form errors) or Throttled.
+
+    `challenge_token`, checked before with `check_challenge(consume=False)`, is spent in
+    the suggestion's transaction: a second submission with it is refused. Attachments
+    are stored in the transaction and removed again when it is rolled back, so no file
+    is left without its suggestion. (Callers that wrap a submission with files in a
+    larger transaction of their own must clean up likewise; none does.)
+    """
     if not campaign.accepts_suggestions:
         raise ValidationError(_("This campaign is not taking suggestions at the moment."))
     title = clean_text(title, field="title", max_length=MAX_TITLE, min_length=2, multiline=False)
@@ -239,10 +351,14 @@ def submit(
         _check_rates(client, [phone, email])
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     now = clock.now()
+    spend = _challenge_data(challenge_token)[1] if challenge_token is not None else None
     for _attempt in range(5):
         number = new_tracking_number(campaign)
+        written: list[str] = []  # files stored by this attempt, removed if it fails
         try:
             with transaction.atomic():
+                if spend is not None and not _spend(spend):
+                    raise _used()
                 suggestion = Suggestion(
                     campaign=campaign,
                     tracking_number=number,
@@ -272,6 +388,7 @@ def submit(
                     attachment.file.save(
                         f"{secrets.token_hex(8)}{kind.extensions[0]}", upload, save=False
                     )
+                    written.append(attachment.file.name)
                     attachment.save()
                 after = trail.snapshot(suggestion)
                 after.pop("secret_hash", None)
@@ -280,8 +397,14 @@ def submit(
                     hook(suggestion)
             return Receipt(suggestion, number, code)
         except IntegrityError:
+            _remove_files(written)
             if Suggestion.objects.filter(tracking_number=number).exists():
                 continue  # a tracking number collision: draw another
+            raise
+        except BaseException:
+            # Rolled back (a later check, a hook, the database, the commit itself): the
+            # stored files must not outlive the rows that named them.
+            _remove_files(written)
             raise
     raise RuntimeError("could not draw a free tracking number")
 

@@ -13,7 +13,7 @@ from django_tasks import task
 from campaigndesk import clock
 from campaigndesk.core.scheduler import HOUR, Periodic
 
-from . import scan
+from . import intake, scan
 
 
 @task()
@@ -23,4 +23,13 @@ def scan_answers(today: str | None = None) -> dict[str, int]:
     return scan.run_suggestion_scan(day)
 
 
-SCHEDULE = [Periodic("campaigndesk.suggestions.jobs.scan_answers", HOUR)]
+@task()
+def prune_challenges() -> int:
+    """Forget spent check-question tokens that have expired anyway (safe to run twice)."""
+    return intake.prune_challenges()
+
+
+SCHEDULE = [
+    Periodic("campaigndesk.suggestions.jobs.scan_answers", HOUR),
+    Periodic("campaigndesk.suggestions.jobs.prune_challenges", HOUR),
+]

@@ -271,6 +271,21 @@ class IntakeThrottle(models.Model):
         return f"{self.key}@{self.window}: {self.count}"
 
 
+class ChallengeUse(models.Model):
+    """A check-question token already spent: a second use of it is refused.
+
+    In the database, so a token spent on one app server is spent on all. A row is
+    needed only while its token could still be accepted (`intake.CHALLENGE_MAX_AGE`);
+    `intake.prune_challenges` deletes older ones.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    used_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}@{self.used_at:%Y-%m-%d %H:%M}"
+
+
 class SuggestionReminder(models.Model):
     """One automatic reminder about an answer falling due or overdue.
 
