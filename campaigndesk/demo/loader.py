@@ -73,6 +73,9 @@ def load_demo() -> DemoSummary:
         campaign = _create_campaign(summary, by_code)
         dalian_ledger.build_ledger(campaign)
         build_suggestions(campaign)
+        from campaigndesk.triage.demo import train_demo_model  # triage's own hook
+
+        train_demo_model()
         summary.audit_records = _last_seq() - first_seq
     summary.seconds = time.monotonic() - started
     return summary

@@ -51,6 +51,22 @@ def training_data(campaign: Any = None, target: str = Target.UNIT) -> Table:
     return Table(rows, labels)
 
 
+def history_size(campaign: Any = None) -> tuple[int, int]:
+    """(answered and routed suggestions, distinct units among them): what a unit model
+    would train on; one query."""
+    from django.db.models import Count
+
+    qs = Suggestion.objects.filter(unit__isnull=False, answered_at__isnull=False)
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    agg = qs.aggregate(rows=Count("id"), units=Count("unit_id", distinct=True))
+    return min(agg["rows"], MAX_ROWS), agg["units"]
+
+
+def can_train(rows: int, classes: int) -> bool:
+    return rows >= MIN_ROWS and classes >= 2
+
+
 def _audit_fields(m: RoutingModel) -> dict[str, Any]:
     return {k: v for k, v in trail.snapshot(m).items() if k != "blob"}
 
@@ -65,7 +81,7 @@ def train(
     """Train, measure on a 20 % hold-out, refit on everything, store and activate a version."""
     access.require(actor, "triage.train")
     data = training_data(campaign, target)
-    if len(data.rows) < MIN_ROWS or len(set(data.labels)) < 2:
+    if not can_train(len(data.rows), len(set(data.labels))):
         raise NotEnoughData(
             _(
                 "Not enough history to train: %(rows)s answered suggestions in %(classes)s groups "

@@ -53,6 +53,15 @@ def _page(request: HttpRequest, keyword_form=None, threshold_form=None, status=2
     )
     live = predict.live_precision(page.object_list)
     rows = [(m, *live[m.pk]) for m in page.object_list]
+    history = None
+    if not rows:  # why there is no model yet: the history it would learn from
+        n, units = training.history_size()
+        history = {
+            "rows": n,
+            "units": units,
+            "enough": training.can_train(n, units),
+            "min_rows": training.MIN_ROWS,
+        }
     can_manage = access.can(request.user, "triage.manage")
     return render(
         request,
@@ -61,6 +70,7 @@ def _page(request: HttpRequest, keyword_form=None, threshold_form=None, status=2
             "page": page,
             "rows": rows,
             "can_manage": can_manage,
+            "history": history,
             "keywords": UnitKeyword.objects.select_related("unit").order_by(
                 "unit__path", "keyword"
             )[:200],

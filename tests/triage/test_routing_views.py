@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from campaigndesk.triage import routing
+from campaigndesk.triage import demo as triage_demo
+from campaigndesk.triage import routing, training
 from campaigndesk.triage.models import RoutingModel, TriageSettings, UnitKeyword
 
 PAGE = "/desk/triage/"
@@ -116,3 +117,12 @@ def test_the_page_costs_the_same_queries_for_10_and_60_versions(world, client_fo
     # session, user, grants (menu and rule checks), count + page of versions (blob
     # deferred, campaign joined), live precision (one GROUP BY), keywords, settings.
     assert count() == ten
+
+
+def test_a_history_too_small_says_so_and_keeps_cold_start_hints(world, client_for):
+    assert training.history_size() == (0, 0)
+    assert triage_demo.train_demo_model() is None
+    assert not RoutingModel.objects.exists()
+    page = client_for(world.office).get("/desk/triage/")
+    assert page.status_code == 200
+    assert 'id="not-enough-history"' in page.content.decode()
