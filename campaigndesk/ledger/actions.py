@@ -270,8 +270,14 @@ def reassign_task(actor: Any, task: Task, lead_unit: Unit) -> Task:
     access.require(actor, "ledger.supervise", task)
     if task.status not in (TaskStatus.RETURNED, TaskStatus.ASSIGNED):
         raise _status_error(task, _("reassigned"))
-    if task.parent_id and not lead_unit.is_within(task.parent.lead_unit):
-        raise ValidationError({"lead_unit": _("A child task stays within its parent's units.")})
+    # The same rule as a split: a child task goes to a unit strictly below its parent's.
+    parent_unit = task.parent.lead_unit if task.parent_id else None
+    if parent_unit is not None and (
+        lead_unit.pk == parent_unit.pk or not lead_unit.is_within(parent_unit)
+    ):
+        raise ValidationError(
+            {"lead_unit": _("A child task goes to a unit below %(unit)s.") % {"unit": parent_unit}}
+        )
     workdays = for_campaign(task.campaign)
     today = clock.today()
     with transaction.atomic():
