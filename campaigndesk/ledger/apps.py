@@ -8,4 +8,4 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Ledger")
 
     def ready(self) -> None:
-        from . import hooks, rules  # noqa: F401  (register access rules and plan hooks)
+        from . import figures, hooks, rules  # noqa: F401  (access rules, plan hooks, figure stamps)

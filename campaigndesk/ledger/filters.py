@@ -134,6 +134,20 @@ def _decode(cursor: str, field: str) -> tuple[Any, int] | None:
         return None
 
 
+def after_key(field: str, desc: bool, value: Any, pk: int) -> Q:
+    """Rows after (value, pk) in the order (field, id), both ascending or both descending.
+
+    Written "field >= value AND (field > value OR id > pk)" rather than "field > value
+    OR (field = value AND id > pk)": the first term is a plain range on the sort column,
+    so SQLite and PostgreSQL alike seek into the (campaign, field, id) index and read on
+    from there; with the OR alone SQLite scans the index from its start.
+    """
+    op = "lt" if desc else "gt"
+    return Q(**{f"{field}__{op}e": value}) & (
+        Q(**{f"{field}__{op}": value}) | Q(**{f"id__{op}": pk})
+    )
+
+
 def keyset_page(qs: QuerySet[Task], sort: str, cursor: str | None, size: int) -> KeysetPage:
     """One page of `qs` in `sort` order, after `cursor` (from the previous page's `next_cursor`).
 
@@ -144,11 +158,7 @@ def keyset_page(qs: QuerySet[Task], sort: str, cursor: str | None, size: int) ->
     qs = qs.order_by(*order)
     after = _decode(cursor, field) if cursor else None
     if after is not None:
-        value, pk = after
-        if desc:
-            qs = qs.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": pk}))
-        else:
-            qs = qs.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": pk}))
+        qs = qs.filter(after_key(field, desc, *after))
     rows = list(qs[: size + 1])
     items = rows[:size]
     next_cursor = _encode(getattr(items[-1], field), items[-1].pk) if len(rows) > size else None

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 
+from .figures import ledger_changed
 from .models import LIGHT_SEVERITY, OPEN_STATUSES, Light, Task, TaskStatus
 from .workdays import Workdays, for_campaign
 
@@ -133,4 +134,6 @@ def refresh_lights(campaign: Any, today: dt.date, batch_size: int = 2000) -> int
     ]
     with transaction.atomic():
         Task.objects.bulk_update(changed, ["light", "light_since"], batch_size=batch_size)
+        if changed:  # a bulk update sends no signals: mark the dashboard's figures stale
+            ledger_changed(campaign.pk)
     return len(changed)

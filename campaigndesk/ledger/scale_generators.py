@@ -49,6 +49,7 @@ from campaigndesk.demo.names import NameMaker
 from campaigndesk.demo.scale import ScaleContext, insert_rows, register_generator, reserve_ids
 from campaigndesk.org.models import Role, RoleGrant, Unit, UnitKind, User
 
+from .figures import ledger_changed
 from .lights import compute_light, expected_progress, worst
 from .models import (
     Escalation,
@@ -608,6 +609,7 @@ def generate_tasks(ctx: ScaleContext, count: int) -> dict[str, int]:
     made["progress_reports"] = _insert(ProgressReport, REPORT_COLUMNS, writer.report_rows, batch)
     made["reminders"] = _insert(Reminder, REMINDER_COLUMNS, writer.reminder_rows, batch)
     writer.update_earlier_parents(first_new)
+    ledger_changed(setting.campaign.pk)  # bulk inserts send no signals: the figures are stale
     ctx.say(
         f"  tasks: {made['tasks']} new in campaign {setting.campaign.code}, "
         f"{len(existing)} already there; {made['co_units']} co-unit links, "

@@ -1,3 +1,4 @@
+from .figures import LedgerFigures, LedgerStamp
 from .imports import FINISHED_STATUSES, ImportJob, ImportKind, ImportStatus
 from .notices import (
     Delivery,
@@ -33,6 +34,8 @@ __all__ = [
     "ImportJob",
     "ImportKind",
     "ImportStatus",
+    "LedgerFigures",
+    "LedgerStamp",
     "Light",
     "Notification",
     "Priority",

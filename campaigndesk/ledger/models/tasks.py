@@ -174,7 +174,12 @@ class Task(models.Model):
         verbose_name_plural = _("tasks")
         ordering = ["deadline", "id"]
         indexes = [
+            # The ledger list's sorts (ledger/filters.py SORTS), each with id as the tiebreak,
+            # so keyset_page reads one page from the index in either direction.
             models.Index(fields=["campaign", "deadline", "id"], name="task_campaign_deadline"),
+            models.Index(fields=["campaign", "updated_at", "id"], name="task_campaign_updated"),
+            models.Index(fields=["campaign", "created_at", "id"], name="task_campaign_created"),
+            models.Index(fields=["campaign", "priority", "id"], name="task_campaign_priority"),
             models.Index(fields=["campaign", "status", "deadline"], name="task_campaign_status"),
             models.Index(fields=["campaign", "light", "deadline"], name="task_campaign_light"),
             models.Index(fields=["unit_path", "deadline"], name="task_unit_deadline"),

@@ -1,6 +1,7 @@
 """The ledger dashboard: counts by light and status, on-time rate by unit, the trend,
 progress by phase. The figures come from `ledger.stats` (GROUP BYs, reused by bulletins
-and the API); this view only turns them into ECharts options and tables.
+and the API), computed once per ledger version and stored (`ledger.figures`); this view
+only turns them into ECharts options and tables.
 
 Each chart item carries the address of the ledger list filtered to it (`url`), which
 app.js opens on click; the tables under the charts give the same figures and links.
@@ -23,8 +24,8 @@ from campaigndesk.campaigns.models import Campaign
 from campaigndesk.org import access
 
 from .. import stats
+from ..figures import dashboard_figures
 from ..models import Light, TaskStatus
-from ..queries import visible_tasks
 from .lists import campaign_choices, campaign_for_request
 
 # The colours of app.css's badges, so a light looks the same in the chart and the table.
@@ -278,11 +279,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if campaign is None:
         return render(request, "ledger/dashboard/dashboard.html", context)
     today = clock.today()
-    tasks = visible_tasks(user).filter(campaign=campaign)
-    light_counts = stats.light_counts(tasks)
-    status_counts = stats.status_counts(tasks)
-    parts = stats.breakdown(tasks, campaign, today)
-    trend = stats.trend(tasks, campaign, today)
+    # Stored per ledger version: one row read, unless a write has changed the figures.
+    figures = dashboard_figures(user, campaign, today)
+    light_counts, status_counts = figures.lights, figures.statuses
+    parts, trend = figures.breakdown, figures.trend
     light_rows, light_chart = _lights(campaign, light_counts)
     status_rows, status_chart = _statuses(campaign, status_counts)
     unit_rows, unit_chart = _units(user, campaign, parts.units)

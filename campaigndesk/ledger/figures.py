@@ -1,0 +1,223 @@
+"""The dashboard's figures, computed once per ledger version and kept in the database.
+
+The figures of `ledger.stats` are GROUP BYs over a campaign's tasks: at city scale
+(100,000 tasks) each dashboard request would scan the campaign. Here they are computed
+once for (campaign, scope, day) and stored in `LedgerFigures` with the campaign's
+ledger version (`LedgerStamp`); a request reads that one row (one query) and its units
+and phases by key (two more). Any write that can change a figure adds one to the
+version, in the writing transaction:
+
+- saving or deleting a task, a co-unit link, a phase or a reporting period (signals
+  connected here, so every action, import and the API are covered);
+- writers that bypass signals call `ledger_changed()` themselves: the nightly light
+  refresh (`lights.refresh_lights`, a bulk update) and the scale generator.
+
+The next request after a write computes the figures again. Nothing is kept in process
+memory, so several app servers never show each other stale figures; a day is part of
+the key because "overdue" and the trend move with the date.
+
+The scope is what a person sees: "all" for the office and anyone with a city-level
+grant (or a superuser), else a digest of their granted unit paths — the only input of
+`visible_tasks()` besides the tasks, so two people with the same paths share a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Subquery
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from campaigndesk import clock
+from campaigndesk.campaigns.models import Campaign, Phase
+from campaigndesk.org import access
+from campaigndesk.org.models import PATH_STEP, Unit
+
+from . import stats
+from .models import LedgerFigures, LedgerStamp, ReportingPeriod, Task, TaskCoUnit
+from .queries import visible_tasks
+
+ALL = "all"
+NOTHING = "none"
+
+
+@dataclass
+class Figures:
+    """Everything the dashboard shows, for one person, campaign and day."""
+
+    lights: dict[str, int]
+    statuses: dict[str, int]
+    breakdown: stats.Breakdown
+    trend: stats.Trend
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+
+# --- the version -------------------------------------------------------------------------------
+
+
+def ledger_changed(campaign_id: int | None) -> None:
+    """Mark the campaign's figures out of date (call inside the writing transaction)."""
+    if campaign_id is None:
+        return
+    stamps = LedgerStamp.objects.filter(campaign_id=campaign_id)
+    if not stamps.update(version=F("version") + 1):
+        LedgerStamp.objects.bulk_create(
+            [LedgerStamp(campaign_id=campaign_id, version=1)], ignore_conflicts=True
+        )
+
+
+@receiver([post_save, post_delete], sender=Task, dispatch_uid="ledger_figures_task")
+@receiver([post_save, post_delete], sender=Phase, dispatch_uid="ledger_figures_phase")
+@receiver([post_save, post_delete], sender=ReportingPeriod, dispatch_uid="ledger_figures_period")
+def _campaign_row_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if kwargs.get("raw"):  # loaddata
+        return
+    ledger_changed(instance.campaign_id)
+
+
+@receiver([post_save, post_delete], sender=TaskCoUnit, dispatch_uid="ledger_figures_co_unit")
+def _co_unit_changed(sender: Any, instance: TaskCoUnit, **kwargs: Any) -> None:
+    # A shared task is visible to the co-unit: its people's figures change.
+    if kwargs.get("raw"):
+        return
+    campaign_id = Task.objects.filter(pk=instance.task_id).values("campaign_id")
+    LedgerStamp.objects.filter(campaign_id=Subquery(campaign_id)).update(version=F("version") + 1)
+
+
+def _version(campaign: Campaign) -> int:
+    found = LedgerStamp.objects.filter(campaign=campaign).values_list("version", flat=True).first()
+    if found is not None:
+        return found
+    LedgerStamp.objects.bulk_create(
+        [LedgerStamp(campaign=campaign, version=0)], ignore_conflicts=True
+    )
+    return LedgerStamp.objects.filter(campaign=campaign).values_list("version", flat=True)[0]
+
+
+# --- the scope -----------------------------------------------------------------------------------
+
+
+def scope_of(user: Any) -> str:
+    """The key of what the person sees (see the module's docstring)."""
+    g = access.grants(user)
+    if g.superuser:
+        return ALL
+    paths = sorted(g.paths())
+    if not paths:
+        return NOTHING
+    if any(len(p) == PATH_STEP + 1 for p in paths):
+        return ALL
+    return hashlib.sha256("\n".join(paths).encode()).hexdigest()[:64]
+
+
+# --- stored and read back --------------------------------------------------------------------------
+
+
+def _compute(user: Any, campaign: Campaign, today: dt.date) -> dict[str, Any]:
+    tasks = visible_tasks(user).filter(campaign=campaign)
+    parts = stats.breakdown(tasks, campaign, today)
+    trend = stats.trend(tasks, campaign, today)
+    return {
+        "lights": stats.light_counts(tasks),
+        "statuses": stats.status_counts(tasks),
+        "units": [[f.unit.path, f.total, f.closed, f.on_time, f.overdue] for f in parts.units],
+        "phases": [
+            [f.phase.pk if f.phase else None, f.total, f.closed, f.progress_sum]
+            for f in parts.phases
+        ],
+        "by_period": trend.by_period,
+        "trend": [
+            [p.starts_on.isoformat(), p.ends_on.isoformat(), p.closed, p.due, p.done, p.overdue]
+            for p in trend.points
+        ],
+    }
+
+
+def _figures(data: dict[str, Any], campaign: Campaign) -> Figures:
+    """Stored figures back as stats' objects, with today's units and phases (two queries)."""
+    units = Unit.objects.in_bulk([row[0] for row in data["units"]], field_name="path")
+    phases = Phase.objects.in_bulk([row[0] for row in data["phases"] if row[0] is not None])
+    unit_rows = [
+        stats.UnitFigures(units[path], total=total, closed=closed, on_time=on_time, overdue=late)
+        for path, total, closed, on_time, late in data["units"]
+        if path in units
+    ]
+    phase_rows = [
+        stats.PhaseFigures(phases.get(pk), total=total, closed=closed, progress_sum=progress)
+        for pk, total, closed, progress in data["phases"]
+        if pk is None or pk in phases
+    ]
+    points = [
+        stats.TrendPoint(
+            starts_on=dt.date.fromisoformat(s),
+            ends_on=dt.date.fromisoformat(e),
+            closed=closed,
+            due=due,
+            done=done,
+            overdue=late,
+        )
+        for s, e, closed, due, done, late in data["trend"]
+    ]
+    return Figures(
+        lights=dict(data["lights"]),
+        statuses=dict(data["statuses"]),
+        breakdown=stats.Breakdown(units=unit_rows, phases=phase_rows),
+        trend=stats.Trend(points, data["by_period"]),
+    )
+
+
+def dashboard_figures(user: Any, campaign: Campaign, today: dt.date) -> Figures:
+    """The dashboard's figures over what `user` sees of `campaign`, as of `today`.
+
+    Three queries when the stored figures are current (the figures at the campaign's
+    version, the units, the phases); otherwise they are computed (a few GROUP BYs) and
+    stored for the next request.
+    """
+    scope = scope_of(user)
+    current = LedgerStamp.objects.filter(campaign=campaign).values("version")
+    data = (
+        LedgerFigures.objects.filter(
+            campaign=campaign, scope=scope, day=today, version=Subquery(current)
+        )
+        .values_list("figures", flat=True)
+        .first()
+    )
+    if data is None:
+        data = _refresh(user, campaign, today, scope)
+    return _figures(data, campaign)
+
+
+def _refresh(user: Any, campaign: Campaign, today: dt.date, scope: str) -> dict[str, Any]:
+    # The version is read before the figures: a write committed in between is counted
+    # or not, but the row says the older version and is computed again next time.
+    version = _version(campaign)
+    data = _compute(user, campaign, today)
+    with transaction.atomic():
+        LedgerFigures.objects.filter(campaign=campaign, day__lt=today).delete()
+        LedgerFigures.objects.bulk_create(
+            [
+                LedgerFigures(
+                    campaign=campaign,
+                    scope=scope,
+                    day=today,
+                    version=version,
+                    figures=data,
+                    made_at=clock.now(),
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["campaign", "scope", "day"],
+            update_fields=["version", "figures", "made_at"],
+        )
+    return data
+
+
+__all__ = ["Figures", "dashboard_figures", "ledger_changed", "scope_of"]
