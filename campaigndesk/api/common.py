@@ -11,7 +11,9 @@ from django.conf import settings
 from django.db.models import Model, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 from ninja import Field, Schema
+from ninja.responses import Response
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
@@ -86,6 +88,34 @@ def in_requested_language(
         return response
 
     return wrapper
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+TOO_LARGE = gettext_lazy("The file is larger than %(max)s MB.")
+
+
+def limit_body(max_file_bytes: int) -> Callable[..., Callable[..., HttpResponse]]:
+    """A view decorator (`decorate_view`): 413 before the body is read when it is larger
+    than a file of `max_file_bytes` and the form around it can be."""
+    max_request = max_file_bytes + 64 * 1024
+
+    def decorator(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(run)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > max_request:
+                with translation.override(requested_language(request)):
+                    detail = TOO_LARGE % {"max": max_file_bytes // 1_048_576}
+                    return Response({"detail": str(detail)}, status=413)
+            return run(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 # --- strict query parameters -----------------------------------------------------------------

@@ -515,3 +515,27 @@ def return_plan(
     actor = person(request)
     plans.return_plan(actor, _get_plan(actor, plan_id), payload.comment)
     return _detail(request, plan_id)
+
+
+# --- versions -------------------------------------------------------------------------------
+
+
+class VersionRow(VersionOut):
+    id: int
+
+
+class VersionPage(Page[VersionRow]):
+    pass
+
+
+@router.get(
+    "/plans/{plan_id}/versions",
+    response=responses(VersionPage, 403, 404),
+    summary="List a work plan's submitted versions",
+)
+def list_versions(request: HttpRequest, plan_id: Id, filters: Query[PageQuery]) -> Any:
+    """Every version the plan was submitted in, latest first, with its measures as they
+    stood and the decision on it (the desk's versions tab)."""
+    plan = _get_plan(person(request), plan_id)
+    versions = WorkPlanVersion.objects.filter(plan=plan).select_related("submitted_by")
+    return keyset_page(request, versions, filters, order=["-number", "-id"])

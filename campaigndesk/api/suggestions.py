@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.decorators import decorate_view
-from ninja.responses import Response
 from ninja.responses import Status as Reply
 from pydantic import StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -58,7 +56,7 @@ from .common import (
     SearchText,
     StrictQuery,
     keyset_page,
-    requested_language,
+    limit_body,
     responses,
 )
 from .org import UnitRef
@@ -87,10 +85,6 @@ NO_SUCH_UNIT = gettext_lazy("There is no such unit among the units you can see."
 NO_SUCH_SUGGESTION = gettext_lazy("There is no such suggestion among those you can see.")
 NO_SUCH_CAMPAIGN = gettext_lazy("There is no such campaign.")
 BAD_CURSOR = gettext_lazy("This is not a cursor of this list: follow `next` from the last page.")
-TOO_LARGE = gettext_lazy("The file is larger than %(max)s MB.")
-
-# The .xlsx and the form around it; anything larger is refused before it is read.
-MAX_IMPORT_REQUEST = importing.MAX_IMPORT_BYTES + 64 * 1024
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -609,32 +603,12 @@ def publish(
 # --- importing ------------------------------------------------------------------------------
 
 
-def _limit_import(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """413 before the body is read when it is larger than an import can be."""
-
-    @functools.wraps(run)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_IMPORT_REQUEST:
-            from django.utils import translation
-
-            with translation.override(requested_language(request)):
-                detail = TOO_LARGE % {"max": importing.MAX_IMPORT_BYTES // 1_048_576}
-                return Response({"detail": str(detail)}, status=413)
-        return run(request, *args, **kwargs)
-
-    return wrapper
-
-
 @router.post(
     "/suggestions/import",
     response=responses(ImportOut, 400, 403, 413, ok_status=201),
     summary="Import suggestions gathered offline (.xlsx)",
 )
-@decorate_view(_limit_import)
+@decorate_view(limit_body(importing.MAX_IMPORT_BYTES))
 def import_suggestions(
     request: HttpRequest,
     file: File[UploadedFile],

@@ -84,7 +84,9 @@ def _repeatable(values: list[str], example: str) -> Any:
     )
 
 
-class TaskFilters(StrictQuery):
+class TaskFilterParams(StrictQuery):
+    """The ledger filter's parameters, shared by the list and its export."""
+
     campaign: Id | None = None
     unit: Id | None = Field(None, description="Tasks led by this unit or a unit below it.")
     key_task: Id | None = None
@@ -103,10 +105,6 @@ class TaskFilters(StrictQuery):
         description="deadline, -deadline (latest first), updated and created (newest first), "
         "priority (urgent first).",
     )
-    cursor: Cursor | None = Field(None, description="Where the page starts: follow `next`.")
-    limit: int = Field(
-        DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}."
-    )
 
     @field_validator("status", "light")
     @classmethod
@@ -120,7 +118,14 @@ class TaskFilters(StrictQuery):
         return values
 
 
-def _filter_form(filters: TaskFilters, user: Any) -> LedgerFilter:
+class TaskFilters(TaskFilterParams):
+    cursor: Cursor | None = Field(None, description="Where the page starts: follow `next`.")
+    limit: int = Field(
+        DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}."
+    )
+
+
+def filter_form(filters: TaskFilterParams, user: Any) -> LedgerFilter:
     """The ledger's own filter form, bound to the parsed parameters."""
     data = QueryDict(mutable=True)
     for name in ("campaign", "unit", "key_task", "phase", "source", "due_from", "due_to", "q"):
@@ -141,7 +146,7 @@ def _query_error(field: str, message: str, kind: str) -> Status:
     return Status(422, {"detail": msg, "errors": [item]})
 
 
-def _form_errors(form: LedgerFilter) -> Status:
+def form_errors(form: LedgerFilter) -> Status:
     errors = []
     for field, field_errors in form.errors.as_data().items():
         for error in field_errors:
@@ -166,9 +171,9 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> Any:
     first; the list is not counted (`count` is null)."""
     user = person(request)
     access.require(user, "ledger.view")
-    form = _filter_form(filters, user)
+    form = filter_form(filters, user)
     if not form.is_valid():
-        return _form_errors(form)
+        return form_errors(form)
     page = ledger_page(_rows(form.queryset()), form.sort_order, filters.cursor, filters.limit)
     if filters.cursor and not page.has_previous:  # the ledger's page ignores a bad cursor
         return _query_error("cursor", str(BAD_CURSOR), "invalid")
