@@ -17,6 +17,9 @@ local_settings module), so what a server runs with is what its environment says.
     SITE_URL           how people reach the app (https://desk.example.gov.cn), for links in mail.
     SECURE_SSL         1 (default when DEBUG is off) sends HSTS, redirects to
                        HTTPS and marks cookies secure; 0 for a plain-HTTP intranet.
+    TRUSTED_PROXIES    comma-separated addresses or networks (127.0.0.1, 10.0.0.0/8) of
+                       reverse proxies whose X-Forwarded-For is believed for the client
+                       address (rate limits). Default none: REMOTE_ADDR is the client.
     STATIC_ROOT        where collectstatic puts files (default staticfiles/).
     MEDIA_ROOT         uploaded files (default var/media).
     LOG_LEVEL          default INFO.
@@ -28,6 +31,7 @@ local_settings module), so what a server runs with is what its environment says.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -282,6 +286,14 @@ SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SECURE_SSL else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_SSL
 SECURE_HSTS_PRELOAD = SECURE_SSL
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list addresses or networks, not {_proxy!r}."
+        ) from None
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

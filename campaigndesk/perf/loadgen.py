@@ -10,9 +10,11 @@ report names which generator ran.
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import math
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -26,7 +28,40 @@ from urllib.parse import urlsplit
 from .report import Measurement
 
 RESULT_MARK = "BENCH_RESULT "
-COUNTER = "{n}"  # replaced in a POST body by a number unique to each request
+# Replaced in a body or a header value, per request:
+COUNTER = "{n}"  # a number unique to each request of the process (digits only)
+ADDRESS = "{ip}"  # an IPv6 address unique to each request, each in a /64 of its own
+PLACEHOLDERS = (COUNTER, ADDRESS)
+
+# Every run (preflight, warm-up, measured load) draws a series of its own, so numbers
+# never repeat between them; the prefix differs between bench processes, so addresses
+# rarely repeat between runs on the same day either (rate limits count by address).
+_series = itertools.count(1)
+_PREFIX = secrets.randbelow(256)
+
+
+def next_series() -> int:
+    return next(_series) % 0x10000
+
+
+def counter(series: int, thread: int, sent: int) -> str:
+    return f"{series}{thread:02d}{sent:09d}"
+
+
+def address(series: int, thread: int, sent: int) -> str:
+    """fdPP:SSSS:HHHH:LLLL::T — a unique-local address; the request number in the /64."""
+    return f"fd{_PREFIX:02x}:{series:x}:{sent >> 16:x}:{sent & 0xFFFF:x}::{thread:x}"
+
+
+def substitute(text: str, series: int, thread: int, sent: int) -> str:
+    if "{" not in text:
+        return text
+    text = text.replace(COUNTER, counter(series, thread, sent))
+    return text.replace(ADDRESS, address(series, thread, sent))
+
+
+def varies(text: str | None) -> bool:
+    return text is not None and any(p in text for p in PLACEHOLDERS)
 
 
 @dataclass(frozen=True)
@@ -35,6 +70,21 @@ class Request:
     url: str  # absolute: http://127.0.0.1:port/path?query
     headers: Mapping[str, str]
     body: str | None = None
+    # Count the responses with this status (a submission's 201: "acknowledged").
+    count_status: int | None = None
+
+    def varies(self) -> bool:
+        return varies(self.body) or any(varies(v) for v in self.headers.values())
+
+    def nth(self, series: int, thread: int, sent: int) -> Request:
+        """This request with its placeholders filled in."""
+        return Request(
+            self.method,
+            self.url,
+            {k: substitute(v, series, thread, sent) for k, v in self.headers.items()},
+            substitute(self.body, series, thread, sent) if self.body is not None else None,
+            self.count_status,
+        )
 
 
 def lua_string(text: str) -> str:
@@ -54,48 +104,89 @@ def lua_string(text: str) -> str:
 DONE = """
 done = function(summary, latency, requests)
   local e = summary.errors
+  local counted = 0
+  for _, t in ipairs(threads) do counted = counted + (t:get("counted") or 0) end
   io.write(string.format(
     'BENCH_RESULT {"requests": %.0f, "duration_us": %.0f, "bytes": %.0f, '
     .. '"errors_connect": %.0f, "errors_read": %.0f, "errors_write": %.0f, '
     .. '"errors_status": %.0f, "errors_timeout": %.0f, '
-    .. '"p50_us": %.0f, "p95_us": %.0f, "p99_us": %.0f, "max_us": %.0f, "mean_us": %.1f}\\n',
+    .. '"p50_us": %.0f, "p95_us": %.0f, "p99_us": %.0f, "max_us": %.0f, "mean_us": %.1f, '
+    .. '"counted": %.0f, "counting": %s}\\n',
     summary.requests, summary.duration, summary.bytes,
     e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    latency.max, latency.mean))
+    latency.max, latency.mean, counted, count_status and "true" or "false"))
 end
 """
 
-COUNTER_REQUEST = """
+THREADS = """
+threads = {}
 local thread_count = 0
 setup = function(thread)
   thread_count = thread_count + 1
   thread:set("tid", thread_count)
+  table.insert(threads, thread)
 end
+"""
+
+# Only a path that counts a status defines response(): wrk then hands every response
+# to Lua, which costs a little, so the other paths go without.
+COUNT_RESPONSE = """
+counted = 0
+response = function(status, headers, body)
+  if status == count_status then counted = counted + 1 end
+end
+"""
+
+VARYING_REQUEST = """
 local sent = 0
+local function fill(text, n, ip)
+  local out = string.gsub(text, "{n}", n)
+  out = string.gsub(out, "{ip}", ip)
+  return out
+end
 request = function()
   sent = sent + 1
-  local n = string.format("%d%09d", tid or 0, sent)
-  local body = string.gsub(body_template, "{n}", n)
-  return wrk.format(nil, nil, nil, body)
+  local t = tid or 0
+  local n = string.format("%d%02d%09d", series, t, sent)
+  local ip = string.format("fd%02x:%x:%x:%x::%x",
+    prefix, series, math.floor(sent / 65536), sent % 65536, t)
+  local headers = {}
+  for name, value in pairs(header_templates) do headers[name] = fill(value, n, ip) end
+  local body = nil
+  if body_template then body = fill(body_template, n, ip) end
+  return wrk.format(nil, nil, headers, body)
 end
 """
 
 
-def lua_script(req: Request) -> str:
+def lua_script(req: Request, series: int | None = None) -> str:
     """The wrk script for one path: method, headers and body, and the JSON summary.
 
     wrk counts a response with status >= 400 as an error (summary.errors.status);
     socket errors and timeouts are counted apart. Redirects count as successes, so
-    the runner checks each path's status once before it loads it."""
+    the runner checks each path's status once before it loads it. `{n}` and `{ip}` in
+    the body or a header are filled in per request (see `substitute`)."""
     lines = ["-- written by campaigndesk bench", f"wrk.method = {lua_string(req.method)}"]
     for name, value in req.headers.items():
         lines.append(f"wrk.headers[{lua_string(name)}] = {lua_string(value)}")
     if req.body is not None:
         lines.append(f"wrk.body = {lua_string(req.body)}")
-        if COUNTER in req.body:
+    lines.append(f"count_status = {req.count_status or 'nil'}")
+    lines.append(THREADS)
+    if req.count_status:
+        lines.append(COUNT_RESPONSE)
+    if req.varies():
+        lines.append(f"series = {series if series is not None else next_series()}")
+        lines.append(f"prefix = {_PREFIX}")
+        lines.append(
+            "header_templates = {"
+            + ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in req.headers.items())
+            + "}"
+        )
+        if req.body is not None:
             lines.append(f"body_template = {lua_string(req.body)}")
-            lines.append(COUNTER_REQUEST)
+        lines.append(VARYING_REQUEST)
     lines.append(DONE)
     return "\n".join(lines)
 
@@ -125,6 +216,7 @@ def parse_wrk_output(output: str) -> Measurement:
         p95_ms=data["p95_us"] / 1000,
         p99_ms=data["p99_us"] / 1000,
         errors=errors,
+        counted=int(data["counted"]) if data.get("counting") else None,
     )
 
 
@@ -200,27 +292,31 @@ class PythonLoad:
         deadline = time.monotonic() + duration
         latencies: list[float] = []
         errors = [0]
+        counted = [0]
         lock = threading.Lock()
-        counter = [0]
+        sent = [0]
+        series = next_series()
+        varying = req.varies()
 
         def worker() -> None:
             conn = http.client.HTTPConnection(host, port, timeout=30)
             mine: list[float] = []
-            errs = 0
+            errs = hits = 0
             while time.monotonic() < deadline:
-                body = req.body
-                if body is not None and COUNTER in body:
+                one = req
+                if varying:
                     with lock:
-                        counter[0] += 1
-                        n = counter[0]
-                    body = body.replace(COUNTER, str(n))
+                        sent[0] += 1
+                        n = sent[0]
+                    one = req.nth(series, 0, n)
                 started = time.perf_counter()
                 try:
-                    conn.request(req.method, target, body=body, headers=dict(req.headers))
+                    conn.request(one.method, target, body=one.body, headers=dict(one.headers))
                     resp = conn.getresponse()
                     resp.read()
                     if resp.status >= 400:
                         errs += 1
+                    hits += resp.status == req.count_status
                 except (OSError, http.client.HTTPException):
                     errs += 1
                     conn.close()
@@ -230,6 +326,7 @@ class PythonLoad:
             with lock:
                 latencies.extend(mine)
                 errors[0] += errs
+                counted[0] += hits
 
         started = time.monotonic()
         threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
@@ -246,6 +343,7 @@ class PythonLoad:
             p95_ms=percentile(latencies, 95),
             p99_ms=percentile(latencies, 99),
             errors=errors[0],
+            counted=counted[0] if req.count_status else None,
         )
 
 
@@ -253,14 +351,15 @@ def sequential(req: Request, count: int) -> Measurement:
     """`count` requests one after another on one connection, for slow paths."""
     gen = PythonLoad()
     latencies: list[float] = []
-    errors = 0
+    errors = counted = 0
+    series = next_series()
     for i in range(count):
-        body = req.body.replace(COUNTER, str(i + 1)) if req.body is not None else None
-        one = Request(req.method, req.url, req.headers, body)
+        one = req.nth(series, 0, i + 1)
         started = time.perf_counter()
         status = gen.once(one)
         latencies.append((time.perf_counter() - started) * 1000)
         errors += status is None or status >= 400
+        counted += status is not None and status == req.count_status
     latencies.sort()
     return Measurement(
         requests=count,
@@ -269,6 +368,7 @@ def sequential(req: Request, count: int) -> Measurement:
         p95_ms=percentile(latencies, 95),
         p99_ms=percentile(latencies, 99),
         errors=errors,
+        counted=counted if req.count_status else None,
     )
 
 

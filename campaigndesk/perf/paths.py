@@ -9,7 +9,10 @@ throughput it must reach at city scale (see docs/performance.md):
 `url` is a path, or a callable that takes the bench user (None for anonymous paths)
 and returns one from the bench database, e.g. a deep page or one task's page.
 `body` is sent with POST: a dict (form-encoded) or a string (JSON); the text `{n}`
-in it is replaced by a number unique to each request, so submissions differ.
+in it is replaced by a number unique to each request, so submissions differ, and
+`{ip}` by an address unique to each request (also in `headers`: the bench server
+trusts loopback as a proxy, so `X-Forwarded-For: {ip}` makes each request a sender
+of its own while the per-address rate limits still run).
 Session POSTs carry the CSRF cookie and X-CSRFToken header; token paths need none.
 """
 
@@ -46,6 +49,11 @@ class BenchPath:
     # Slow paths (an export of 100,000 rows): time this many requests one after
     # another instead of a timed load; the report gives their seconds as latency.
     repeat: int | None = None
+    # Extra request headers; `{n}` and `{ip}` in a value are filled in per request.
+    headers: dict[str, str] | None = None
+    # A write path: the table each acknowledged request (status `expect`) adds one row
+    # to. The bench counts both, and a difference is a lost or unacknowledged write.
+    stored_table: str | None = None
 
     def __post_init__(self) -> None:
         if self.auth not in ("none", "session", "token"):
@@ -74,6 +82,7 @@ PATHS: list[BenchPath] = [
     BenchPath("api-people", "/api/v1/people", auth="token", target_ratio=LIST),
     BenchPath("api-campaigns", "/api/v1/campaigns", auth="token", target_ratio=LIST),
     # Public suggestions: submit and track through the public API (same limits as the form).
+    # Each request a sender of its own (X-Forwarded-For: {ip}); every 201 must be a new row.
     BenchPath(
         "suggest-submit",
         "/api/v1/public/suggestions",
@@ -81,8 +90,26 @@ PATHS: list[BenchPath] = [
         body=suggestion_paths.submit_body,
         target_ratio=SUBMIT,
         expect=201,
+        headers=suggestion_paths.ONE_SENDER_PER_REQUEST,
+        stored_table="suggestions_suggestion",
     ),
-    BenchPath("suggest-track", suggestion_paths.track_url, target_ratio=SUBMIT),
+    BenchPath(
+        "suggest-track",
+        suggestion_paths.track_url,
+        target_ratio=SUBMIT,
+        headers=suggestion_paths.ONE_SENDER_PER_REQUEST,
+    ),
+    BenchPath(  # the private link: number and code checked, then on to the status page
+        "portal-track",
+        suggestion_paths.portal_track_url,
+        target_ratio=LIST,
+        expect=302,
+        headers=suggestion_paths.ONE_SENDER_PER_REQUEST,
+    ),
+    BenchPath("triage-queue", "/desk/suggestions/queue/", auth="session", target_ratio=LIST),
+    BenchPath(
+        "triage-queue-deep", suggestion_paths.queue_deep_url, auth="session", target_ratio=LIST
+    ),
     BenchPath("api-suggestions", "/api/v1/suggestions", auth="token", target_ratio=LIST),
     BenchPath(
         "api-suggestions-deep", suggestion_paths.deep_list_url, auth="token", target_ratio=LIST

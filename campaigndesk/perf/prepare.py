@@ -10,8 +10,10 @@ tables) and runs `scale` again when more generators exist than last time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -211,3 +213,35 @@ def prepare(db: str, scale: str, say: Say, base_env: Mapping[str, str] | None = 
     info["prepared_at"] = info.get("prepared_at") or time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_marker(marker, info)
     return Prepared(db=db, scale=scale, url=url, info=info)
+
+
+# --- counting the rows a write path added -------------------------------------------------
+
+_TABLE = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def _scalar(url: str, query: str, params: tuple[Any, ...] = ()) -> int:
+    """One number from the bench database (its own short connection, outside the server)."""
+    if url.startswith("sqlite:"):
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(urlsplit(url).path, timeout=60)) as conn:
+            return int(conn.execute(query.replace("%s", "?"), params).fetchone()[0])
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return int(conn.execute(query, params).fetchone()[0])  # type: ignore[index]
+
+
+def high_water(url: str, table: str) -> int:
+    """The highest id in `table` now: rows above it are the ones added afterwards."""
+    if not _TABLE.match(table):
+        raise ValueError(f"not a table name: {table!r}")
+    return _scalar(url, f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 (checked)
+
+
+def rows_since(url: str, table: str, mark: int) -> int:
+    """How many rows `table` gained above the id `mark` (an index range, not a scan)."""
+    if not _TABLE.match(table):
+        raise ValueError(f"not a table name: {table!r}")
+    return _scalar(url, f"SELECT COUNT(*) FROM {table} WHERE id > %s", (mark,))  # noqa: S608

@@ -22,6 +22,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from . import loadgen
 from .paths import BenchPath
 
 TOKEN_NAME = "campaigndesk bench"  # noqa: S105 (a label, not a secret)
@@ -121,15 +122,17 @@ def probe(
             url = path.resolve_url(user)
             body, content_type = encode_body(path.resolve_body(user))
             headers, entry["auth"] = creds.headers(path)
+            headers.update(path.headers or {})
             if content_type:
                 headers["Content-Type"] = content_type
             # The cookie header is sent as is; the test client keeps its own jar empty.
             client = Client(enforce_csrf_checks=True, raise_request_exception=False)
             status, queries = None, None
+            series = loadgen.next_series()
             for attempt in range(2):
-                sent = (
-                    body.replace("{n}", f"9{attempt}{secrets.randbelow(10**9)}") if body else body
-                )
+                # "Thread" 99: numbers the load generator (threads 0 and 1) never sends.
+                one = loadgen.Request(path.method, url, headers, body).nth(series, 99, attempt + 1)
+                sent = one.body
                 with CaptureQueriesContext(connection) as ctx:
                     response = client.generic(
                         path.method,
@@ -137,7 +140,7 @@ def probe(
                         data=sent or "",
                         content_type=content_type or "application/octet-stream",
                         HTTP_HOST=host,
-                        **_environ({k: v for k, v in headers.items() if k != "Content-Type"}),
+                        **_environ({k: v for k, v in one.headers.items() if k != "Content-Type"}),
                     )
                     if hasattr(response, "streaming_content"):
                         for _ in response.streaming_content:

@@ -23,6 +23,8 @@ class Measurement:
     p95_ms: float
     p99_ms: float
     errors: int  # socket errors, timeouts and responses with status >= 400
+    # Responses with the status the request counts (a submission's 201), when it counts one.
+    counted: int | None = None
 
     @property
     def rps(self) -> float:
@@ -38,6 +40,16 @@ class PathResult:
     peak_rss_mb: float | None = None
     ratio: float | None = None
     note: str = ""  # why a path was not measured, or what went wrong with it
+    # Write paths (BenchPath.stored_table): responses with the expected status seen by
+    # the load generator (preflight, warm-up and load), and rows the table gained.
+    acknowledged: int | None = None
+    stored: int | None = None
+
+    @property
+    def count_verdict(self) -> str:
+        if self.acknowledged is None or self.stored is None:
+            return NONE
+        return PASS if self.acknowledged == self.stored else FAIL
 
     @property
     def ratio_verdict(self) -> str:
@@ -142,6 +154,9 @@ def path_entry(r: PathResult) -> dict[str, Any]:
         "queries": r.queries,
         "errors": m.errors if m else None,
         "peak_rss_mb": _round(r.peak_rss_mb, 1),
+        "acknowledged": r.acknowledged,
+        "stored": r.stored,
+        "count_verdict": r.count_verdict,
         "note": r.note,
     }
 
@@ -246,9 +261,25 @@ def render(run: Run, machine_info: dict[str, Any] | None = None) -> str:
             f"ratios use the mean, {baseline_rps(run.results, run.baseline_again):,.0f} req/s"
         )
     body = render_table(COLUMNS, table_rows(run)) if run.results else "(no paths)"
+    body += "".join(f"\n{line}" for line in count_lines(run))
     notes = "".join(f"\nnote: {n}" for n in run.notes)
     notes += "".join(f"\nnote: {r.path.name}: {r.note}" for r in run.results if r.note)
     return f"{head}\n\n{body}\n{notes}".rstrip() + "\n"
+
+
+def count_lines(run: Run) -> list[str]:
+    """One line per write path: what was acknowledged against what was stored."""
+    lines = []
+    for r in run.results:
+        if r.count_verdict == NONE:
+            continue
+        line = f"{r.path.name}: acknowledged {r.acknowledged:,}, stored {r.stored:,}"
+        if r.count_verdict == FAIL:
+            line += f" -- ERROR: they differ by {r.stored - r.acknowledged:+,}"  # type: ignore[operator]
+        lines.append(line)
+    if lines:
+        lines.insert(0, "")
+    return lines
 
 
 # --- growth: city against small --------------------------------------------------------

@@ -47,6 +47,10 @@ def server_env(db_url: str, static_root: Path, secret_key: str) -> dict[str, str
         STATIC_ROOT=str(static_root),
         LOG_LEVEL="WARNING",
         TASKS_IMMEDIATE="0",
+        # As behind nginx in production: the load generator on loopback is the proxy,
+        # and a path's X-Forwarded-For ({ip}: one sender per request) is believed, so
+        # the per-address rate limits run in full without refusing the bench.
+        TRUSTED_PROXIES="127.0.0.1,::1",
     )
     return env
 
@@ -101,7 +105,8 @@ def preflight(req: loadgen.Request, expect: int) -> str:
             return None
 
     opener = urllib.request.build_opener(NoRedirect)
-    data = req.body.replace(loadgen.COUNTER, "1").encode() if req.body is not None else None
+    req = req.nth(loadgen.next_series(), 0, 1)
+    data = req.body.encode() if req.body is not None else None
     request = urllib.request.Request(  # noqa: S310 (our own loopback URL)
         req.url, data=data, headers=dict(req.headers), method=req.method
     )
@@ -199,7 +204,17 @@ def _bench_path(
     if probed.get("auth") != path.auth:
         notes.append(f"used {probed.get('auth')} auth: {path.auth} is not available")
     req = loadgen.Request(
-        path.method, server.base_url + url, probed.get("headers", {}), probed.get("body")
+        path.method,
+        server.base_url + url,
+        probed.get("headers", {}),
+        probed.get("body"),
+        count_status=path.expect if path.stored_table else None,
+    )
+    # A write path: every response with the expected status must be a new row.
+    mark = (
+        prepare.high_water(server.env["DATABASE_URL"], path.stored_table)
+        if path.stored_table
+        else 0
     )
     complaint = preflight(req, path.expect)
     if complaint:
@@ -208,9 +223,10 @@ def _bench_path(
     result.note = "; ".join(notes)
     if complaint:
         return result
+    acknowledged = 1  # the preflight's
     concurrency = path.concurrency or options.concurrency
     if options.warmup > 0 and not path.repeat:
-        gen.run(req, options.warmup, concurrency)
+        acknowledged += gen.run(req, options.warmup, concurrency).counted or 0
     started = time.monotonic()
     with MemorySampler(server) as memory:
         if path.repeat:
@@ -219,6 +235,14 @@ def _bench_path(
             result.measurement = gen.run(req, options.duration, concurrency)
     result.peak_rss_mb = memory.peak_mb
     m: Measurement = result.measurement
+    if path.stored_table:
+        result.acknowledged = acknowledged + (m.counted or 0)
+        result.stored = prepare.rows_since(server.env["DATABASE_URL"], path.stored_table, mark)
+        say(f"{path.name}: acknowledged {result.acknowledged:,}, stored {result.stored:,}")
+        if result.acknowledged != result.stored:
+            result.note = (result.note + "; " if result.note else "") + (
+                f"ERROR: acknowledged {result.acknowledged:,} but stored {result.stored:,}"
+            )
     say(
         f"{path.name}: {m.rps:,.0f} req/s, p95 {m.p95_ms:.1f} ms, {m.errors} errors "
         f"({time.monotonic() - started:.0f} s)"

@@ -6,8 +6,11 @@ Nothing here returns contact details or internal notes. The portal pages and
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest
@@ -23,17 +26,54 @@ DISTRICT_KINDS = (UnitKind.DISTRICT, UnitKind.COUNTY, UnitKind.ZONE)
 ANSWER_VISIBLE = (Status.ANSWERED, Status.CLOSED, Status.REOPENED)
 WITHDRAWABLE = (Status.RECEIVED, Status.ROUTED, Status.ACCEPTED)
 COUNTS_SECONDS = 60
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+MAX_FORWARDED_HOPS = 20
+
+
+@functools.lru_cache(maxsize=8)
+def _proxy_networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _address(text: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
 
 
 def client_address(request: HttpRequest) -> str:
-    """The sender's address as the server saw it (REMOTE_ADDR).
+    """The sender's address: REMOTE_ADDR, or behind a trusted reverse proxy the address
+    that proxy saw.
 
-    Behind a reverse proxy, the proxy must set REMOTE_ADDR to the real client
-    address (nginx: `set_real_ip_from` and `real_ip_header`; granian/gunicorn:
-    their trusted-proxy settings). X-Forwarded-For is not read here: any client can
-    send it, and trusting it would let one sender pose as many and slip the limits.
+    X-Forwarded-For is read only when REMOTE_ADDR is one of `settings.TRUSTED_PROXIES`
+    (nginx: `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`). Any client
+    can send the header, so it is read from the right: each trusted proxy appended the
+    address it saw, and the first address from the right that is not a trusted proxy is
+    the client. Everything left of it was written by the client and is ignored; so is
+    a header that is not a list of addresses (the proxy's own address counts then).
     """
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    networks = _proxy_networks(tuple(settings.TRUSTED_PROXIES))
+    if not networks:
+        return remote
+
+    def trusted(address: IPAddress | None) -> bool:
+        return address is not None and any(address in n for n in networks)
+
+    if not trusted(_address(remote)):
+        return remote
+    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    for hop in reversed(hops[-MAX_FORWARDED_HOPS:]):
+        address = _address(hop)
+        if address is None:
+            break
+        if not trusted(address):
+            return str(address)
+    return remote
 
 
 # --- campaigns ---------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The public site: the campaign, the suggestion form, tracking and published answers.
 
 Citizens have no account. The suggestion form counts submissions per client
-address (REMOTE_ADDR: behind a proxy, the proxy must set it, see
-queries.client_address) and per contact; a filled honeypot gets a receipt that
+address (REMOTE_ADDR, or behind a proxy listed in TRUSTED_PROXIES the address it
+forwarded, see queries.client_address) and per contact; a filled honeypot gets a receipt that
 looks real but nothing is saved, so a robot learns nothing. After a submission
 the receipt waits in the session (POST-redirect-GET: a reload shows it again and
 submits nothing). A tracking number with its code, or the private link, marks the

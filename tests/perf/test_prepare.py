@@ -1,5 +1,7 @@
 """Naming and reuse of the bench databases, without creating any."""
 
+import pytest
+
 from campaigndesk.perf import prepare
 
 
@@ -50,3 +52,22 @@ def test_the_generators_of_this_build_include_units():
     names = prepare.available_generators()
     assert names is not None
     assert "units" in names
+
+
+def test_rows_a_write_path_added_are_counted_above_the_high_water_mark(tmp_path):
+    import sqlite3
+
+    from campaigndesk.perf.prepare import high_water, rows_since
+
+    path = tmp_path / "bench.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT)")
+        conn.executemany("INSERT INTO t (x) VALUES (?)", [("a",), ("b",)])
+    url = f"sqlite:///{path}"
+    mark = high_water(url, "t")
+    assert mark == 2
+    with sqlite3.connect(path) as conn:
+        conn.executemany("INSERT INTO t (x) VALUES (?)", [("c",), ("d",), ("e",)])
+    assert rows_since(url, "t", mark) == 3
+    with pytest.raises(ValueError):
+        high_water(url, "t; DROP TABLE t")

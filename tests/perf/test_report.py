@@ -198,3 +198,24 @@ def test_growth_adjusts_for_a_machine_that_was_busier_in_one_run():
 
     assert row["ratio"] == 2.0
     assert row["adjusted"] == 1.0  # /healthz slowed down as much
+
+
+def test_a_write_path_reports_acknowledged_and_stored_and_a_difference_is_an_error(tmp_path):
+    submit = BenchPath("suggest-submit", "/s", method="POST", expect=201, stored_table="t")
+    same = PathResult(submit, "/s", measured(100.0), acknowledged=1234, stored=1234)
+    lost = PathResult(submit, "/s", measured(100.0), acknowledged=1234, stored=1230)
+    plain = PathResult(BenchPath("healthz", "/healthz"), "/healthz", measured(4000.0))
+    run = a_run([plain, same])
+    text = render(run, MACHINE)
+    assert "suggest-submit: acknowledged 1,234, stored 1,234" in text
+    assert "ERROR" not in text
+    entry = to_json(run, MACHINE)["paths"][1]
+    assert (entry["acknowledged"], entry["stored"], entry["count_verdict"]) == (1234, 1234, PASS)
+    assert to_json(run, MACHINE)["paths"][0]["acknowledged"] is None
+
+    run = a_run([plain, lost])
+    assert "acknowledged 1,234, stored 1,230 -- ERROR: they differ by -4" in render(run, MACHINE)
+    out = tmp_path / "bench.json"
+    write_json(str(out), to_json(run, MACHINE))
+    saved = json.loads(out.read_text())["paths"][1]
+    assert (saved["acknowledged"], saved["stored"], saved["count_verdict"]) == (1234, 1230, FAIL)
