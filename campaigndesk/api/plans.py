@@ -9,6 +9,7 @@ state does not allow is a 422 with the reason.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -465,56 +466,46 @@ class CommentIn(Schema):
     comment: Comment = ""  # type: ignore[valid-type]
 
 
-@router.post(
-    "/plans/{plan_id}/submit",
-    response=responses(PlanOut, 403, 404),
-    summary="Submit a work plan",
-)
+def _post(step: str, summary: str, *codes: int) -> Callable[..., Any]:
+    """POST /plans/{plan_id}/<step>, answering the plan."""
+    return router.post(
+        f"/plans/{{plan_id}}/{step}", response=responses(PlanOut, 403, 404, *codes), summary=summary
+    )
+
+
+def _step(request: HttpRequest, plan_id: int, run: Callable[[Any, WorkPlan], Any]) -> WorkPlan:
+    """Run one step of the plan's workflow as the caller, then answer the plan afresh."""
+    actor = person(request)
+    run(actor, _get_plan(actor, plan_id))
+    return _detail(request, plan_id)
+
+
+@_post("submit", "Submit a work plan")
 def submit_plan(request: HttpRequest, plan_id: Id, query: Query[StrictQuery]) -> Any:
     """The unit's liaison submits the plan to its head; the version is frozen."""
-    actor = person(request)
-    plans.submit_plan(actor, _get_plan(actor, plan_id))
-    return _detail(request, plan_id)
+    return _step(request, plan_id, plans.submit_plan)
 
 
-@router.post(
-    "/plans/{plan_id}/endorse",
-    response=responses(PlanOut, 403, 404),
-    summary="Endorse a work plan",
-)
+@_post("endorse", "Endorse a work plan")
 def endorse_plan(request: HttpRequest, plan_id: Id, query: Query[StrictQuery]) -> Any:
     """The unit head endorses a submitted plan; it goes to the office."""
-    actor = person(request)
-    plans.endorse_plan(actor, _get_plan(actor, plan_id))
-    return _detail(request, plan_id)
+    return _step(request, plan_id, plans.endorse_plan)
 
 
-@router.post(
-    "/plans/{plan_id}/approve",
-    response=responses(PlanOut, 400, 403, 404),
-    summary="Approve a work plan",
-)
+@_post("approve", "Approve a work plan", 400)
 def approve_plan(
     request: HttpRequest, plan_id: Id, payload: CommentIn, query: Query[StrictQuery]
 ) -> Any:
     """The office approves an endorsed plan; its measures become tasks on the ledger."""
-    actor = person(request)
-    plans.approve_plan(actor, _get_plan(actor, plan_id), payload.comment)
-    return _detail(request, plan_id)
+    return _step(request, plan_id, lambda a, p: plans.approve_plan(a, p, payload.comment))
 
 
-@router.post(
-    "/plans/{plan_id}/return",
-    response=responses(PlanOut, 400, 403, 404),
-    summary="Return a work plan with comments",
-)
+@_post("return", "Return a work plan with comments", 400)
 def return_plan(
     request: HttpRequest, plan_id: Id, payload: CommentIn, query: Query[StrictQuery]
 ) -> Any:
     """The office (or the unit head, before endorsing) returns the plan: say what to change."""
-    actor = person(request)
-    plans.return_plan(actor, _get_plan(actor, plan_id), payload.comment)
-    return _detail(request, plan_id)
+    return _step(request, plan_id, lambda a, p: plans.return_plan(a, p, payload.comment))
 
 
 # --- versions -------------------------------------------------------------------------------

@@ -381,6 +381,15 @@ def _acting(request: HttpRequest, suggestion_id: int) -> tuple[Any, Suggestion]:
     return user, get_suggestion_for_user(user, suggestion_id)
 
 
+def _step(
+    request: HttpRequest, suggestion_id: int, run: Callable[[Any, Suggestion], Any]
+) -> Suggestion:
+    """Run one suggestion action as the caller, then answer the suggestion read afresh."""
+    user, s = _acting(request, suggestion_id)
+    run(user, s)
+    return _reread(user, s.pk)
+
+
 def _unit(user: Any, pk: int, field: str) -> Any:
     unit = access.visible_units(user).filter(pk=pk, is_active=True).first()
     if unit is None:
@@ -524,9 +533,9 @@ def dismiss(
     request: HttpRequest, suggestion_id: Id, payload: DismissIn, query: Query[StrictQuery]
 ) -> Any:
     """Out of scope needs a note the citizen reads; spam needs none."""
-    user, s = _acting(request, suggestion_id)
-    actions.dismiss(user, s, payload.status, payload.note)
-    return _reread(user, s.pk)
+    return _step(
+        request, suggestion_id, lambda u, s: actions.dismiss(u, s, payload.status, payload.note)
+    )
 
 
 @_post("send-back", "Send a suggestion back to the office", 400)
@@ -534,17 +543,15 @@ def send_back(
     request: HttpRequest, suggestion_id: Id, payload: ReasonIn, query: Query[StrictQuery]
 ) -> Any:
     """The answering unit says it is not its remit, and why; the office routes it again."""
-    user, s = _acting(request, suggestion_id)
-    actions.send_back_to_office(user, s, payload.reason)
-    return _reread(user, s.pk)
+    return _step(
+        request, suggestion_id, lambda u, s: actions.send_back_to_office(u, s, payload.reason)
+    )
 
 
 @_post("accept", "Accept a suggestion")
 def accept(request: HttpRequest, suggestion_id: Id, query: Query[StrictQuery]) -> Any:
     """The answering unit's liaison or head takes it on."""
-    user, s = _acting(request, suggestion_id)
-    actions.accept(user, s)
-    return _reread(user, s.pk)
+    return _step(request, suggestion_id, actions.accept)
 
 
 @_post("answer", "Draft the answer", 400)
@@ -564,9 +571,7 @@ def answer(
 def endorse(request: HttpRequest, suggestion_id: Id, query: Query[StrictQuery]) -> Any:
     """The unit head signs the answer off; the citizen sees it, and an adoption opens a
     ledger task (`task_id`)."""
-    user, s = _acting(request, suggestion_id)
-    actions.endorse_answer(user, s)
-    return _reread(user, s.pk)
+    return _step(request, suggestion_id, actions.endorse_answer)
 
 
 @_post("return-answer", "Return the draft answer", 400)
@@ -574,9 +579,7 @@ def return_answer(
     request: HttpRequest, suggestion_id: Id, payload: CommentIn, query: Query[StrictQuery]
 ) -> Any:
     """The unit head sends the draft back to the liaison, saying what it needs."""
-    user, s = _acting(request, suggestion_id)
-    actions.return_answer(user, s, payload.comment)
-    return _reread(user, s.pk)
+    return _step(request, suggestion_id, lambda u, s: actions.return_answer(u, s, payload.comment))
 
 
 @_post("close-reopened", "Close a reopened suggestion", 400)
@@ -584,9 +587,7 @@ def close_reopened(
     request: HttpRequest, suggestion_id: Id, payload: NoteIn, query: Query[StrictQuery]
 ) -> Any:
     """The office decides a complaint needs no new answer, and records why."""
-    user, s = _acting(request, suggestion_id)
-    actions.close_reopened(user, s, payload.note)
-    return _reread(user, s.pk)
+    return _step(request, suggestion_id, lambda u, s: actions.close_reopened(u, s, payload.note))
 
 
 @_post("publish", "Publish or unpublish a suggestion", 400)
@@ -595,9 +596,13 @@ def publish(
 ) -> Any:
     """Show it and its answer on the portal, without contact details; optionally mark it
     as an outstanding suggestion."""
-    user, s = _acting(request, suggestion_id)
-    actions.publish(user, s, published=payload.published, outstanding=payload.outstanding)
-    return _reread(user, s.pk)
+    return _step(
+        request,
+        suggestion_id,
+        lambda u, s: actions.publish(
+            u, s, published=payload.published, outstanding=payload.outstanding
+        ),
+    )
 
 
 # --- importing ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -73,63 +74,65 @@ class RemindIn(Schema):
     message: Message = Field(description="What the unit should do.")  # type: ignore[valid-type]
 
 
+UNIT = "ledger.act_for_unit"  # the lead unit's liaison or head
+OFFICE = "ledger.supervise"
+
+
 def _acting(request: HttpRequest, task_id: int, perm: str) -> tuple[Any, Task]:
     """The caller and the task: 404 when they do not see it, 403 when they may not act."""
     actor = person(request)
     return actor, get_task_for_edit(actor, task_id, perm)
 
 
-@router.post(
-    "/tasks/{task_id}/accept",
-    response=responses(TaskOut, 403, 404),
-    summary="Accept a task (签收)",
-)
-def accept_task(request: HttpRequest, task_id: Id, query: Query[StrictQuery]) -> Any:
-    """The lead unit's liaison or head accepts an assigned task."""
-    actor, task = _acting(request, task_id, "ledger.act_for_unit")
-    actions.accept_task(actor, task)
+def _post(action: str, summary: str, *codes: int, ok_status: int = 200) -> Callable[..., Any]:
+    """POST /tasks/{task_id}/<action>, answering the task (or, with 201, a new one)."""
+    return router.post(
+        f"/tasks/{{task_id}}/{action}",
+        response=responses(TaskOut, 403, 404, *codes, ok_status=ok_status),
+        summary=summary,
+    )
+
+
+def _step(request: HttpRequest, task_id: int, perm: str, run: Callable[[Any, Task], Any]) -> Task:
+    """Run one ledger action as the caller, then answer the task read afresh."""
+    actor, task = _acting(request, task_id, perm)
+    run(actor, task)
     return task_detail(request, task.pk)
 
 
-@router.post(
-    "/tasks/{task_id}/return",
-    response=responses(TaskOut, 400, 403, 404),
-    summary="Return a task that is not the unit's own",
-)
+@_post("accept", "Accept a task (签收)")
+def accept_task(request: HttpRequest, task_id: Id, query: Query[StrictQuery]) -> Any:
+    """The lead unit's liaison or head accepts an assigned task."""
+    return _step(request, task_id, UNIT, actions.accept_task)
+
+
+@_post("return", "Return a task that is not the unit's own", 400)
 def return_task(
     request: HttpRequest, task_id: Id, payload: ReasonIn, query: Query[StrictQuery]
 ) -> Any:
     """Within the campaign's time limit, with a reason; the office then reassigns it."""
-    actor, task = _acting(request, task_id, "ledger.act_for_unit")
-    actions.return_task(actor, task, payload.reason)
-    return task_detail(request, task.pk)
+    return _step(request, task_id, UNIT, lambda a, t: actions.return_task(a, t, payload.reason))
 
 
-@router.post(
-    "/tasks/{task_id}/reassign",
-    response=responses(TaskOut, 400, 403, 404),
-    summary="Reassign a task to another unit",
-)
+@_post("reassign", "Reassign a task to another unit", 400)
 def reassign_task(
     request: HttpRequest, task_id: Id, payload: ReassignIn, query: Query[StrictQuery]
 ) -> Any:
     """The office gives an assigned or returned task to another lead unit."""
-    actor, task = _acting(request, task_id, "ledger.supervise")
-    actions.reassign_task(actor, task, unit_for(actor, payload.unit, "unit"))
-    return task_detail(request, task.pk)
+
+    def run(actor: Any, task: Task) -> None:
+        actions.reassign_task(actor, task, unit_for(actor, payload.unit, "unit"))
+
+    return _step(request, task_id, OFFICE, run)
 
 
-@router.post(
-    "/tasks/{task_id}/split",
-    response=responses(TaskOut, 400, 403, 404, ok_status=201),
-    summary="Split a task for a unit below",
-)
+@_post("split", "Split a task for a unit below", 400, ok_status=201)
 def split_task(
     request: HttpRequest, task_id: Id, payload: SplitIn, query: Query[StrictQuery]
 ) -> Any:
     """The lead unit presses an accepted task down to a unit below it; the answer is the
     new child task. Progress and lights roll up to the parent."""
-    actor, task = _acting(request, task_id, "ledger.act_for_unit")
+    actor, task = _acting(request, task_id, UNIT)
     child = actions.split_task(
         actor,
         task,
@@ -161,7 +164,7 @@ def report_progress(
     """The period's report on a task that is not split (a split task's progress rolls up
     from its children). 201 for the period's first report, 200 when it corrects it while
     the period is open. Attachments are uploaded on the desk's task page."""
-    actor, task = _acting(request, task_id, "ledger.act_for_unit")
+    actor, task = _acting(request, task_id, UNIT)
     if payload.period is None:
         period = _current_period(task.campaign)
         if period is None:
@@ -180,82 +183,54 @@ def report_progress(
     return Status(200 if existed else 201, report)
 
 
-@router.post(
-    "/tasks/{task_id}/report-done",
-    response=responses(TaskOut, 400, 403, 404),
-    summary="Report a task done",
-)
+@_post("report-done", "Report a task done", 400)
 def report_done(
     request: HttpRequest, task_id: Id, payload: NoteIn, query: Query[StrictQuery]
 ) -> Any:
     """The lead unit reports the task complete, for the office to verify. Every child
     task must be closed first. Evidence files are attached on the desk's task page."""
-    actor, task = _acting(request, task_id, "ledger.act_for_unit")
-    actions.report_done(actor, task, payload.note)
-    return task_detail(request, task.pk)
+    return _step(request, task_id, UNIT, lambda a, t: actions.report_done(a, t, payload.note))
 
 
-@router.post(
-    "/tasks/{task_id}/close",
-    response=responses(TaskOut, 403, 404),
-    summary="Verify and close a task (销号)",
-)
+@_post("close", "Verify and close a task (销号)")
 def close_task(request: HttpRequest, task_id: Id, query: Query[StrictQuery]) -> Any:
     """The office closes a task reported done. Whoever reported it cannot close it."""
-    actor, task = _acting(request, task_id, "ledger.supervise")
-    actions.close_task(actor, task)
-    return task_detail(request, task.pk)
+    return _step(request, task_id, OFFICE, actions.close_task)
 
 
-@router.post(
-    "/tasks/{task_id}/send-back",
-    response=responses(TaskOut, 400, 403, 404),
-    summary="Send a task back (驳回)",
-)
+@_post("send-back", "Send a task back (驳回)", 400)
 def send_back(
     request: HttpRequest, task_id: Id, payload: ReasonIn, query: Query[StrictQuery]
 ) -> Any:
     """The office finds the evidence wanting: the task is in progress again."""
-    actor, task = _acting(request, task_id, "ledger.supervise")
-    actions.send_back(actor, task, payload.reason)
-    return task_detail(request, task.pk)
+    return _step(request, task_id, OFFICE, lambda a, t: actions.send_back(a, t, payload.reason))
 
 
-@router.post(
-    "/tasks/{task_id}/reopen", response=responses(TaskOut, 400, 403, 404), summary="Reopen a task"
-)
+@_post("reopen", "Reopen a task", 400)
 def reopen_task(
     request: HttpRequest, task_id: Id, payload: ReasonIn, query: Query[StrictQuery]
 ) -> Any:
     """The office reopens a closed task whose problem came back."""
-    actor, task = _acting(request, task_id, "ledger.supervise")
-    actions.reopen_task(actor, task, payload.reason)
-    return task_detail(request, task.pk)
+    return _step(request, task_id, OFFICE, lambda a, t: actions.reopen_task(a, t, payload.reason))
 
 
-@router.post(
-    "/tasks/{task_id}/cancel", response=responses(TaskOut, 400, 403, 404), summary="Cancel a task"
-)
+@_post("cancel", "Cancel a task", 400)
 def cancel_task(
     request: HttpRequest, task_id: Id, payload: ReasonIn, query: Query[StrictQuery]
 ) -> Any:
     """The office cancels an open task and its open children, with a reason."""
-    actor, task = _acting(request, task_id, "ledger.supervise")
-    actions.cancel_task(actor, task, payload.reason)
-    return task_detail(request, task.pk)
+    return _step(request, task_id, OFFICE, lambda a, t: actions.cancel_task(a, t, payload.reason))
 
 
-@router.post(
-    "/tasks/{task_id}/remind",
-    response=responses(TaskOut, 400, 403, 404),
-    summary="Remind the unit (催办)",
-)
+@_post("remind", "Remind the unit (催办)", 400)
 def remind(request: HttpRequest, task_id: Id, payload: RemindIn, query: Query[StrictQuery]) -> Any:
     """The office reminds the lead unit's liaisons of an open task: inbox, e-mail and the
     unit's webhook. The same reminder twice in one minute is sent once (422)."""
-    actor, task = _acting(request, task_id, "ledger.supervise")
-    if not task.is_open:
-        raise ValidationError(_("Only an open task can be reminded."))
-    if not reminders.send_manual_reminder(actor, [task], payload.message):
-        raise ValidationError(_("A reminder about this task was sent a moment ago."))
-    return task_detail(request, task.pk)
+
+    def run(actor: Any, task: Task) -> None:
+        if not task.is_open:
+            raise ValidationError(_("Only an open task can be reminded."))
+        if not reminders.send_manual_reminder(actor, [task], payload.message):
+            raise ValidationError(_("A reminder about this task was sent a moment ago."))
+
+    return _step(request, task_id, OFFICE, run)
