@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from campaigndesk.campaigns.models import Campaign, KeyTask, Phase
@@ -134,18 +134,60 @@ def _decode(cursor: str, field: str) -> tuple[Any, int] | None:
         return None
 
 
+class RowAfter(Expression):
+    """The row-value comparison "(field, id) > (value, pk)" (or "<"), on every backend.
+
+    Django compiles its tuple lookups to an OR of terms on SQLite; a row value is what
+    lets the database seek straight to (value, pk) in a (…, field, id) index, even when
+    many rows share the value (priority has three).
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, field: str, desc: bool, value: Any, pk: int):
+        super().__init__()
+        self.op = "<" if desc else ">"
+        self.lhs: list[Any] = [F(field), F("id")]
+        self.rhs: list[Any] = [value, pk]
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> RowAfter:
+        c = self.copy()
+        c.lhs = [e.resolve_expression(query, *args, **kwargs) for e in self.lhs]
+        c.rhs = [
+            (
+                v if hasattr(v, "resolve_expression") else Value(v, output_field=e.output_field)
+            ).resolve_expression(query, *args, **kwargs)
+            for e, v in zip(c.lhs, self.rhs, strict=True)
+        ]
+        return c
+
+    def get_source_expressions(self) -> list[Any]:
+        return [*self.lhs, *self.rhs]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        self.lhs, self.rhs = list(exprs[:2]), list(exprs[2:])
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        left = [compiler.compile(e) for e in self.lhs]
+        right = [compiler.compile(e) for e in self.rhs]
+        sql = "({}) {} ({})".format(
+            ", ".join(s for s, _p in left), self.op, ", ".join(s for s, _p in right)
+        )
+        return sql, [p for _s, ps in (*left, *right) for p in ps]
+
+
 def after_key(field: str, desc: bool, value: Any, pk: int) -> Q:
     """Rows after (value, pk) in the order (field, id), both ascending or both descending.
 
-    Written "field >= value AND (field > value OR id > pk)" rather than "field > value
-    OR (field = value AND id > pk)": the first term is a plain range on the sort column,
-    so SQLite and PostgreSQL alike seek into the (campaign, field, id) index and read on
-    from there; with the OR alone SQLite scans the index from its start.
+    "field >= value AND (field, id) > (value, pk)": the plain range lets any planner seek
+    into the (campaign, field, id) index; the row value then starts at the exact row
+    (PostgreSQL and SQLite both take it as an index condition). An OR of terms instead
+    ("field > value OR (field = value AND id > pk)") scans the index from its start on
+    SQLite.
     """
     op = "lt" if desc else "gt"
-    return Q(**{f"{field}__{op}e": value}) & (
-        Q(**{f"{field}__{op}": value}) | Q(**{f"id__{op}": pk})
-    )
+    return Q(**{f"{field}__{op}e": value}) & Q(RowAfter(field, desc, value, pk))
 
 
 def keyset_page(qs: QuerySet[Task], sort: str, cursor: str | None, size: int) -> KeysetPage:
