@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_GET
 from campaigndesk.core.paging import per_page
 from campaigndesk.org import access
 
-from .models import AuditRecord
+from .models import AuditRecord, Verb
 from .templatetags.audit import (
     field_changes,
     field_labels,
@@ -129,22 +130,42 @@ def record_list(request: HttpRequest) -> HttpResponse:
         records = list(qs[: limit + 1])
         has_older = len(records) > limit
         records = records[:limit]
-    rows = [
-        {
-            "record": r,
-            "fields": field_labels(r),
-            "object_url": trail_url(type=type_label(r.content_type), object_id=r.object_id),
-        }
-        for r in records
-    ]
     context = {
         "form": form,
-        "rows": rows,
+        "rows": _rows(records),
         "older_seq": records[-1].seq if has_older else None,
         "is_first_page": before is None,
         "object_filter": form.is_valid() and bool(form.cleaned_data.get("object_id")),
     }
     return render(request, "audit/record_list.html", context)
+
+
+def _rows(records: list[AuditRecord]) -> list[dict[str, Any]]:
+    """What each row shows, worked out once per page: the two URLs are reversed once,
+    verbs and field names translated once, times converted here."""
+    list_url = reverse("audit:list")
+    marker = "2147483647"
+    head, _sep, tail = reverse("audit:detail", args=[int(marker)]).partition(marker)
+    verbs = {value: str(label) for value, label in Verb.choices}
+    labels: dict[int, dict[str, str]] = {}
+    rows = []
+    for r in records:
+        at = timezone.localtime(r.at)
+        rows.append(
+            {
+                "record": r,
+                "url": f"{head}{r.seq}{tail}",
+                "at_iso": at.isoformat(),
+                "at": at.strftime("%Y-%m-%d %H:%M:%S"),
+                "verb": verbs.get(r.verb, r.verb),
+                "type": type_label(r.content_type),
+                "fields": ", ".join(field_labels(r, labels)),
+                "object_url": trail_url(
+                    list_url, type=type_label(r.content_type), object_id=r.object_id
+                ),
+            }
+        )
+    return rows
 
 
 @require_GET

@@ -233,3 +233,18 @@ def test_record_page_hides_contact_details_from_those_who_may_not_see_them(
 
 def test_missing_record_gives_404(mixed, client_for):
     assert client_for(mixed.office).get(reverse("audit:detail", args=[99])).status_code == 404
+
+
+def test_trail_rows_link_the_record_and_its_object_and_name_the_changed_fields(mixed, client_for):
+    response = client_for(mixed.office).get(reverse("audit:list"))
+    row = next(r for r in response.context["rows"] if r["record"].seq == 2)
+    assert row["url"] == reverse("audit:detail", args=[2])
+    assert row["object_url"] == (
+        f"{reverse('audit:list')}?type=org.user&object_id={mixed.gjz_liaison.pk}"
+    )
+    assert (row["verb"], row["type"], row["fields"]) == ("changed", "org.user", "position")
+    # Shown in the site's time zone, as the date filter did.
+    assert (row["at"], row["at_iso"]) == ("2018-10-02 23:30:00", "2018-10-02T23:30:00+08:00")
+    page = response.content.decode()
+    assert f'<a href="{row["url"]}">#2</a>' in page
+    assert '<time datetime="2018-10-02T23:30:00+08:00">2018-10-02 23:30:00</time>' in page

@@ -84,3 +84,37 @@ def test_action_errors_land_on_their_fields_or_above_the_form(world):
     add_action_errors(form, ValidationError("Not now."))
     assert form.errors["parent"] == ["No."]
     assert form.non_field_errors() == ["Broken.", "Not now."]
+
+
+def test_people_filter_offers_the_units_the_actor_sees_indented_and_escaped(world):
+    from django.utils import translation
+
+    from campaigndesk.org.forms import INDENT, PersonFilterForm
+
+    world.street.name_zh = "<b>街道</b>"
+    world.street.save(update_fields=["name_zh"])
+    form = PersonFilterForm({"unit": world.street.pk}, actor=world.gjz_head)
+    assert form.is_valid(), form.errors
+    with translation.override("zh-hans"):
+        html = str(form["unit"])
+    assert html.startswith('<select id="id_unit" name="unit">')
+    assert f'<option value="{world.ganjingzi.pk}">甘井子区</option>' in html
+    # One level below the head's own unit, selected, and the name escaped.
+    assert (
+        f'<option value="{world.street.pk}" selected>{INDENT}&lt;b&gt;街道&lt;/b&gt;</option>'
+        in html
+    )
+    # Units outside the actor's scope are neither offered nor accepted.
+    assert f'value="{world.zhongshan.pk}"' not in html
+    assert not PersonFilterForm({"unit": world.zhongshan.pk}, actor=world.gjz_head).is_valid()
+
+
+def test_people_filter_shows_english_names_in_english(world):
+    from django.utils import translation
+
+    from campaigndesk.org.forms import PersonFilterForm
+
+    with translation.override("en"):
+        html = str(PersonFilterForm({}, actor=world.office)["unit"])
+    assert f'<option value="{world.city.pk}">Dalian</option>' in html
+    assert '<option value="" selected>All units</option>' in html

@@ -567,3 +567,20 @@ def test_revoking_refuses_get(world, client_for):
     role_grant = world.gjz_liaison.grants.get()
     response = client_for(world.office).get(revoke_url(world.gjz_liaison, role_grant))
     assert response.status_code == 405
+
+
+def test_people_list_rows_link_each_person_and_name_their_roles(world, client_for):
+    grant(world.gjz_liaison, Role.VIEWER, world.street)
+    response = client_for(world.office).get(
+        reverse("org:person_list"), {"unit": world.ganjingzi.pk}
+    )
+    rows = {row["person"].username: row for row in response.context["rows"]}
+    liaison = rows["gjz_liaison"]
+    assert liaison["url"] == reverse("org:person_detail", args=[world.gjz_liaison.pk])
+    assert liaison["roles"] == [
+        "Unit liaison · Ganjingzi District",
+        "Viewer · A street office of Ganjingzi",
+    ]
+    page = response.content.decode()
+    assert f'<a href="{liaison["url"]}">' in page
+    assert '<span class="badge blue">Viewer · A street office of Ganjingzi</span>' in page

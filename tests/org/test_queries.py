@@ -42,8 +42,8 @@ def test_people_list_query_count_does_not_grow_with_rows(
     client = client_for(world.office)
     client.get(reverse("org:person_list"))
     # 1 session, 2 user, 3 the user's role grants, 4 COUNT of the people (pager),
-    # 5 the page of people with their units joined, 6 their role grants with units
-    # (one prefetch), 7 the units offered by the unit filter.
+    # 5 the page of people with their units joined, 6 their role grants with the
+    # units' names (one query), 7 the units offered by the unit filter.
     with django_assert_num_queries(7):
         response = client.get(reverse("org:person_list"), {"per_page": 200})
     assert len(response.context["rows"]) == n + 9

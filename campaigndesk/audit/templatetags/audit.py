@@ -51,9 +51,10 @@ def type_label(ct: ContentType) -> str:
     return f"{ct.app_label}.{ct.model}"
 
 
-def trail_url(**params: Any) -> str:
+def trail_url(list_url: str | None = None, **params: Any) -> str:
+    """The trail filtered by `params`; pass `list_url` to save a reverse() per row."""
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse("audit:list") + (f"?{query}" if query else "")
+    return (list_url or reverse("audit:list")) + (f"?{query}" if query else "")
 
 
 def hidden_fields(viewer: Any, record: AuditRecord, obj: models.Model | None) -> frozenset[str]:
@@ -171,16 +172,20 @@ def field_changes(
     return changes
 
 
-def field_labels(record: AuditRecord) -> list[str]:
-    """Names of the fields a change touched, without their values (for long lists)."""
+def field_labels(record: AuditRecord, cache: dict[int, dict[str, str]] | None = None) -> list[str]:
+    """Names of the fields a change touched, without their values (for long lists).
+
+    A list passes one `cache` for all its records, so each type's labels are
+    translated once per page.
+    """
     if record.verb != Verb.UPDATE:
         return []
-    by_attname = _model_fields(record)
-    labels = []
-    for name, _b, _a in record.changes():
-        field = by_attname.get(name)
-        labels.append(str(field.verbose_name) if field is not None else name)
-    return labels
+    cache = {} if cache is None else cache
+    labels = cache.get(record.content_type_id)
+    if labels is None:
+        labels = {name: str(f.verbose_name) for name, f in _model_fields(record).items()}
+        cache[record.content_type_id] = labels
+    return [labels.get(name, name) for name, _b, _a in record.changes()]
 
 
 def _include_filter(spec: str, pk: Any) -> Q:
