@@ -200,6 +200,8 @@ def _expired() -> ValidationError:
 def _challenge_data(token: str) -> tuple[dict[str, Any], str]:
     """The token's signed content and the key it is spent under; raises when forged or old."""
     raw, salt, ticket = token or "", CHALLENGE_SALT, None
+    if not isinstance(raw, str) or not raw.isascii() or len(raw) > 1000:
+        raise _expired()  # a signed token is short ASCII; this one was made up
     if "~" in raw:  # signed tokens never hold "~": a ticket of a book
         raw, _sep, ticket = raw.rpartition("~")
         salt = CHALLENGE_BOOK_SALT
