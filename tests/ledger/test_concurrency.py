@@ -4,8 +4,12 @@ no update is lost and nothing is silently overwritten."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+import time
 
 import pytest
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import translation
 
@@ -165,3 +169,114 @@ def test_an_action_on_a_task_that_moved_on_is_refused_with_a_message(
     assert response.status_code == 400
     assert "A task that is Verified and closed cannot be sent back." in response.content.decode()
     assert Task.objects.get(pk=task.pk).status == TaskStatus.CLOSED
+
+
+# --- the same through the API -------------------------------------------------------------------
+
+
+def api_patch(client, task: Task, body: dict):
+    return client.patch(
+        f"/api/v1/tasks/{task.pk}?lang=en", json.dumps(body), content_type="application/json"
+    )
+
+
+def test_the_api_answers_a_stale_edit_409_with_the_difference_and_the_redo_keeps_both(
+    world, client_for, second_office, task
+):
+    first, second = client_for(world.office), client_for(second_office)
+    # Both read version N.
+    seen = [c.get(f"/api/v1/tasks/{task.pk}").json()["version"] for c in (first, second)]
+    assert seen == [task.version, task.version]
+    saved = api_patch(first, task, {"version": task.version, "deadline": "2018-12-21"})
+    assert saved.status_code == 200 and saved.json()["version"] == task.version + 1
+
+    stale = api_patch(second, task, {"version": task.version, "title": "整治占道经营和乱摆卖"})
+    assert stale.status_code == 409
+    body = stale.json()
+    assert body["detail"] == "Someone else changed this task while you were editing it."
+    assert body["version"] == task.version + 1  # what to send on the retry
+    assert body["differences"] == [
+        {
+            "field": "title",
+            "label": "task",
+            "saved": "整治占道经营",
+            "yours": "整治占道经营和乱摆卖",
+        }
+    ]
+    current = Task.objects.get(pk=task.pk)
+    assert (current.title, current.deadline) == ("整治占道经营", dt.date(2018, 12, 21))
+
+    # Redone on the version the 409 named: both changes stand, each audited once.
+    redone = api_patch(second, task, {"version": body["version"], "title": "整治占道经营和乱摆卖"})
+    assert redone.status_code == 200
+    final = Task.objects.get(pk=task.pk)
+    assert (final.title, final.deadline) == ("整治占道经营和乱摆卖", dt.date(2018, 12, 21))
+    assert final.version == task.version + 2
+    assert len([r for r in history_of(final) if r.action == "ledger.update_task"]) == 2
+    assert verify().ok
+
+
+def test_an_action_taken_meanwhile_makes_a_stale_api_edit_conflict(world, client_for, task):
+    office = client_for(world.office)
+    version = office.get(f"/api/v1/tasks/{task.pk}").json()["version"]
+    accepted = client_for(world.gjz_liaison).post(f"/api/v1/tasks/{task.pk}/accept?lang=en")
+    assert accepted.status_code == 200 and accepted.json()["version"] == version + 1
+    response = api_patch(office, task, {"version": version, "responsible_leader": "李某"})
+    assert response.status_code == 409
+    assert [d["field"] for d in response.json()["differences"]] == ["responsible_leader"]
+    current = Task.objects.get(pk=task.pk)
+    assert (current.responsible_leader, current.status) == ("王某", TaskStatus.ACCEPTED)
+
+
+# --- a real race, on PostgreSQL ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_racing_on_one_version_one_wins_and_the_other_is_told_on_postgresql(
+    world, second_office
+):
+    """The second save waits on the first one's row lock, then sees the new version:
+    it is refused with the difference, never written over the first."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes its one write lock when the transaction begins")
+    task = actions.create_task(
+        world.office,
+        campaign=world.campaign,
+        title="整治占道经营",
+        lead_unit=world.ganjingzi,
+        deadline=dt.date(2018, 12, 14),
+    )
+    version = task.version
+    outcome: dict[str, object] = {}
+
+    def second_save() -> None:
+        try:
+            actions.update_task(
+                second_office, Task.objects.get(pk=task.pk), {"title": "乙的标题"}, version
+            )
+            outcome["result"] = "saved"
+        except actions.ConflictError as conflict:
+            outcome["result"] = conflict.differences
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        actions.update_task(world.office, task, {"title": "甲的标题"}, expected_version=version)
+        racer = threading.Thread(target=second_save)
+        racer.start()
+        # Hold the first save open until the second is seen waiting on its lock.
+        for _poll in range(2000):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks "
+                    "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                )
+                if cursor.fetchone()[0]:
+                    break
+            time.sleep(0.005)
+        else:
+            pytest.fail("the second save never waited on the first one's lock")
+    racer.join()
+    assert outcome["result"] == [("title", "甲的标题", "乙的标题")]
+    saved = Task.objects.get(pk=task.pk)
+    assert (saved.title, saved.version) == ("甲的标题", version + 1)
