@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigndesk import clock
 from campaigndesk.audit import trail
@@ -68,15 +69,42 @@ class ConflictError(Exception):
         self.differences = differences
 
 
-def _status_error(task: Task, verb: str) -> ValidationError:
-    return ValidationError(
-        _("A task that is %(status)s cannot be %(verb)s.")
-        % {"status": task.get_status_display(), "verb": verb}
-    )
+# One whole sentence per action (not "cannot be %(verb)s"), so that every language
+# can word it its own way.
+_STATUS_ERRORS = {
+    "accept": gettext_lazy("A task that is %(status)s cannot be accepted."),
+    "return": gettext_lazy("A task that is %(status)s cannot be returned."),
+    "reassign": gettext_lazy("A task that is %(status)s cannot be reassigned."),
+    "report": gettext_lazy("A task that is %(status)s cannot be reported on."),
+    "report_done": gettext_lazy("A task that is %(status)s cannot be reported done."),
+    "close": gettext_lazy("A task that is %(status)s cannot be closed."),
+    "send_back": gettext_lazy("A task that is %(status)s cannot be sent back."),
+    "reopen": gettext_lazy("A task that is %(status)s cannot be reopened."),
+    "cancel": gettext_lazy("A task that is %(status)s cannot be cancelled."),
+    "edit": gettext_lazy("A task that is %(status)s cannot be edited."),
+}
+
+
+def _status_error(task: Task, action: str) -> ValidationError:
+    return ValidationError(_STATUS_ERRORS[action] % {"status": task.get_status_display()})
 
 
 def _save(actor: Any, task: Task, changes: dict[str, Any], action: str) -> Task:
-    """Apply changes, recompute the light, bump the version, audit; then roll up."""
+    """Apply changes, recompute the light, bump the version, audit; then roll up.
+
+    Refused when the task moved on since `task` was read (another person's action
+    in the same moment): its status checks were made on what this person saw.
+    """
+    saved_version = (
+        Task.objects.select_for_update(of=("self",))
+        .filter(pk=task.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if saved_version != task.version:
+        raise ValidationError(
+            _("Someone else changed this task a moment ago. Reload it and try again.")
+        )
     today = clock.today()
     changes = {**changes, "updated_at": clock.now(), "version": task.version + 1}
     probe = copy.copy(task)  # the task as it will be, to light it before saving
@@ -230,7 +258,7 @@ def split_task(
 def accept_task(actor: Any, task: Task) -> Task:
     access.require(actor, "ledger.act_for_unit", task)
     if task.status != TaskStatus.ASSIGNED:
-        raise _status_error(task, _("accepted"))
+        raise _status_error(task, "accept")
     today = clock.today()
     with transaction.atomic():
         return _save(
@@ -249,7 +277,7 @@ def return_task(actor: Any, task: Task, reason: str) -> Task:
     """The unit says the task is not its own; the office reassigns it."""
     access.require(actor, "ledger.act_for_unit", task)
     if task.status != TaskStatus.ASSIGNED:
-        raise _status_error(task, _("returned"))
+        raise _status_error(task, "return")
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the task is not your unit's.")})
     if task.return_by and clock.today() > task.return_by:
@@ -269,7 +297,7 @@ def return_task(actor: Any, task: Task, reason: str) -> Task:
 def reassign_task(actor: Any, task: Task, lead_unit: Unit) -> Task:
     access.require(actor, "ledger.supervise", task)
     if task.status not in (TaskStatus.RETURNED, TaskStatus.ASSIGNED):
-        raise _status_error(task, _("reassigned"))
+        raise _status_error(task, "reassign")
     # The same rule as a split: a child task goes to a unit strictly below its parent's.
     parent_unit = task.parent.lead_unit if task.parent_id else None
     if parent_unit is not None and (
@@ -326,7 +354,7 @@ def report_progress(
     """The period's report on a task, written once at the lowest level."""
     access.require(actor, "ledger.act_for_unit", task)
     if task.status not in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS):
-        raise _status_error(task, _("reported on"))
+        raise _status_error(task, "report")
     if task.children.exclude(status=TaskStatus.CANCELLED).exists():
         raise ValidationError(
             _("This task is split; its progress is rolled up from its child tasks.")
@@ -387,7 +415,7 @@ def report_done(actor: Any, task: Task, note: str, files: Iterable[Any] = ()) ->
     """The unit reports the task complete, with evidence, for the office to verify."""
     access.require(actor, "ledger.act_for_unit", task)
     if task.status not in (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS):
-        raise _status_error(task, _("reported done"))
+        raise _status_error(task, "report_done")
     if not note.strip():
         raise ValidationError({"note": _("Describe what was done and where the evidence is.")})
     if task.children.exclude(status__in=(TaskStatus.CLOSED, TaskStatus.CANCELLED)).exists():
@@ -415,7 +443,7 @@ def close_task(actor: Any, task: Task) -> Task:
     """The office verifies the evidence and closes the task (销号)."""
     access.require(actor, "ledger.supervise", task)
     if task.status != TaskStatus.REPORTED:
-        raise _status_error(task, _("closed"))
+        raise _status_error(task, "close")
     if task.reported_by_id and task.reported_by_id == getattr(actor, "pk", None):
         raise ValidationError(_("The person who reported a task done cannot also verify it."))
     with transaction.atomic():
@@ -431,7 +459,7 @@ def send_back(actor: Any, task: Task, reason: str) -> Task:
     """The office finds the evidence wanting (驳回重办)."""
     access.require(actor, "ledger.supervise", task)
     if task.status != TaskStatus.REPORTED:
-        raise _status_error(task, _("sent back"))
+        raise _status_error(task, "send_back")
     if not reason.strip():
         raise ValidationError({"reason": _("Say what is missing.")})
     with transaction.atomic():
@@ -451,7 +479,7 @@ def reopen_task(actor: Any, task: Task, reason: str) -> Task:
     """A closed task whose problem came back."""
     access.require(actor, "ledger.supervise", task)
     if task.status != TaskStatus.CLOSED:
-        raise _status_error(task, _("reopened"))
+        raise _status_error(task, "reopen")
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the task is reopened.")})
     with transaction.atomic():
@@ -472,7 +500,7 @@ def cancel_task(actor: Any, task: Task, reason: str) -> Task:
     """Cancel a task and its open child tasks."""
     access.require(actor, "ledger.supervise", task)
     if task.status in (TaskStatus.CLOSED, TaskStatus.CANCELLED):
-        raise _status_error(task, _("cancelled"))
+        raise _status_error(task, "cancel")
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the task is cancelled.")})
     with transaction.atomic():
@@ -507,7 +535,7 @@ def update_task(actor: Any, task: Task, changes: dict[str, Any], expected_versio
             ]
             raise ConflictError(current, differences)
         if not current.is_open:
-            raise _status_error(current, _("edited"))
+            raise _status_error(current, "edit")
         starts_on = changes.get("starts_on", current.starts_on)
         deadline = changes.get("deadline", current.deadline)
         _check_dates(current.campaign, starts_on, deadline, current.parent)

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigndesk import clock
 from campaigndesk.audit import trail
@@ -35,10 +36,28 @@ MAX_BATCH = 500
 ROUTE_HOOKS: list[Any] = []
 
 
-def _wrong_state(s: Suggestion, verb: str) -> ValidationError:
+# One whole sentence per action (not "cannot be %(verb)s"), so that every language
+# can word it its own way.
+_STATE_ERRORS = {
+    "route": gettext_lazy("Suggestion %(number)s is %(status)s and cannot be routed."),
+    "mark_duplicate": gettext_lazy(
+        "Suggestion %(number)s is %(status)s and cannot be marked as a duplicate."
+    ),
+    "dismiss": gettext_lazy("Suggestion %(number)s is %(status)s and cannot be dismissed."),
+    "send_back": gettext_lazy("Suggestion %(number)s is %(status)s and cannot be sent back."),
+    "accept": gettext_lazy("Suggestion %(number)s is %(status)s and cannot be accepted."),
+    "answer": gettext_lazy("Suggestion %(number)s is %(status)s and cannot be answered."),
+    "endorse": gettext_lazy("Suggestion %(number)s is %(status)s and cannot be endorsed."),
+    "return": gettext_lazy("Suggestion %(number)s is %(status)s and cannot be returned."),
+    "rate": gettext_lazy("Suggestion %(number)s is %(status)s and cannot be rated."),
+    "withdraw": gettext_lazy("Suggestion %(number)s is %(status)s and cannot be withdrawn."),
+    "close": gettext_lazy("Suggestion %(number)s is %(status)s and cannot be closed."),
+}
+
+
+def _wrong_state(s: Suggestion, action: str) -> ValidationError:
     return ValidationError(
-        _("Suggestion %(number)s is %(status)s and cannot be %(verb)s.")
-        % {"number": s.tracking_number, "status": s.get_status_display(), "verb": verb}
+        _STATE_ERRORS[action] % {"number": s.tracking_number, "status": s.get_status_display()}
     )
 
 
@@ -70,7 +89,7 @@ def route(
     with transaction.atomic():
         for s in suggestions:
             if s.status not in (Status.RECEIVED, Status.ROUTED, Status.REOPENED):
-                raise _wrong_state(s, _("routed"))
+                raise _wrong_state(s, "route")
             if s.campaign_id not in calendars:
                 calendars[s.campaign_id] = for_campaign(s.campaign)
             due = calendars[s.campaign_id].add(today, s.campaign.answer_limit_days)
@@ -99,7 +118,7 @@ def mark_duplicate(actor: Any, s: Suggestion, original: Suggestion) -> Suggestio
     if original.pk == s.pk or original.duplicate_of_id:
         raise ValidationError({"original": _("Choose the original suggestion, not a duplicate.")})
     if s.status not in OPEN_STATUSES:
-        raise _wrong_state(s, _("marked as a duplicate"))
+        raise _wrong_state(s, "mark_duplicate")
     with transaction.atomic():
         return _save(
             actor,
@@ -117,7 +136,7 @@ def dismiss(actor: Any, s: Suggestion, status: str, note: str) -> Suggestion:
     if status == Status.OUT_OF_SCOPE:
         _need(note, "note", _("Tell the citizen why this is outside the campaign's remit."))
     if s.status not in OPEN_STATUSES:
-        raise _wrong_state(s, _("dismissed"))
+        raise _wrong_state(s, "dismiss")
     with transaction.atomic():
         return _save(actor, s, {"status": status, "status_note": note}, f"suggestions.{status}")
 
@@ -126,7 +145,7 @@ def send_back_to_office(actor: Any, s: Suggestion, reason: str) -> Suggestion:
     """The unit says it is not its remit; the office routes it again."""
     access.require(actor, "suggestions.handle", s)
     if s.status not in (Status.ROUTED, Status.ACCEPTED):
-        raise _wrong_state(s, _("sent back"))
+        raise _wrong_state(s, "send_back")
     _need(reason, "reason", _("Say which unit should answer it, or why it is not yours."))
     with transaction.atomic():
         return _save(
@@ -146,7 +165,7 @@ def send_back_to_office(actor: Any, s: Suggestion, reason: str) -> Suggestion:
 def accept(actor: Any, s: Suggestion) -> Suggestion:
     access.require(actor, "suggestions.handle", s)
     if s.status != Status.ROUTED:
-        raise _wrong_state(s, _("accepted"))
+        raise _wrong_state(s, "accept")
     with transaction.atomic():
         return _save(
             actor, s, {"status": Status.ACCEPTED, "accepted_at": clock.now()}, "suggestions.accept"
@@ -159,7 +178,7 @@ def draft_answer(
     """The liaison writes the answer; it waits for the unit head before it leaves the unit."""
     access.require(actor, "suggestions.handle", s)
     if s.status not in (Status.ACCEPTED, Status.PENDING_ENDORSEMENT):
-        raise _wrong_state(s, _("answered"))
+        raise _wrong_state(s, "answer")
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": _("Choose an outcome.")})
     _need(answer, "answer", _("Write the answer the citizen will read."))
@@ -189,7 +208,7 @@ def endorse_answer(actor: Any, s: Suggestion) -> Suggestion:
     """The unit head signs off; the citizen sees the answer, and an adoption opens a task."""
     access.require(actor, "suggestions.endorse", s)
     if s.status != Status.PENDING_ENDORSEMENT:
-        raise _wrong_state(s, _("endorsed"))
+        raise _wrong_state(s, "endorse")
     today = clock.today()
     with transaction.atomic():
         changes: dict[str, Any] = {
@@ -225,7 +244,7 @@ def return_answer(actor: Any, s: Suggestion, comment: str) -> Suggestion:
     """The unit head sends the draft back to the liaison."""
     access.require(actor, "suggestions.endorse", s)
     if s.status != Status.PENDING_ENDORSEMENT:
-        raise _wrong_state(s, _("returned"))
+        raise _wrong_state(s, "return")
     _need(comment, "comment", _("Say what the answer needs."))
     with transaction.atomic():
         return _save(
@@ -239,7 +258,7 @@ def return_answer(actor: Any, s: Suggestion, comment: str) -> Suggestion:
 def rate(s: Suggestion, verdict: str, comment: str = "") -> Suggestion:
     """The citizen's verdict (authenticated by number and code before this is called)."""
     if s.status != Status.ANSWERED:
-        raise _wrong_state(s, _("rated"))
+        raise _wrong_state(s, "rate")
     if verdict not in Verdict.values:
         raise ValidationError({"verdict": _("Choose how satisfied you are.")})
     comment = (comment or "").strip()[:1000]
@@ -261,7 +280,7 @@ def rate(s: Suggestion, verdict: str, comment: str = "") -> Suggestion:
 def withdraw(s: Suggestion) -> Suggestion:
     """The citizen takes the suggestion back before it is answered."""
     if s.status not in (Status.RECEIVED, Status.ROUTED, Status.ACCEPTED):
-        raise _wrong_state(s, _("withdrawn"))
+        raise _wrong_state(s, "withdraw")
     with transaction.atomic():
         return _save(
             None, s, {"status": Status.WITHDRAWN, "is_published": False}, "suggestions.withdraw"
@@ -272,7 +291,7 @@ def close_reopened(actor: Any, s: Suggestion, note: str) -> Suggestion:
     """The office decides a complaint needs no new answer, and says why."""
     access.require(actor, "suggestions.triage")
     if s.status != Status.REOPENED:
-        raise _wrong_state(s, _("closed"))
+        raise _wrong_state(s, "close")
     _need(note, "note", _("Record why the complaint is closed without a new answer."))
     with transaction.atomic():
         return _save(
