@@ -22,6 +22,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -586,23 +587,38 @@ def _check_row(values: dict[str, Any], look: _Lookups, campaign: Any) -> tuple[d
     return out, errors
 
 
-def validate(file: Any, campaign: Any) -> ImportReport:
-    """Check the file and every row, writing nothing: the report lists every problem."""
+Tick = Callable[[int], None]  # told how many rows are done, for a progress bar
+
+
+def no_tick(done: int) -> None:
+    return None
+
+
+def read(file: Any, campaign: Any) -> tuple[ImportReport, _Sheet | None]:
+    """The file checked and its rows read, but not yet checked: (report, sheet), or the
+    report with the file's problem and no sheet."""
     report = ImportReport()
     if not campaign.accepts_suggestions:
         report.problems.append(
             Problem(None, "", _("This campaign is not taking suggestions at the moment."))
         )
-        return report
+        return report, None
     try:
         _check_file(file)
         sheet = _read(file)
     except FileProblem as exc:
         report.problems.append(Problem(None, "", exc.message))
-        return report
+        return report, None
     report.rows = len(sheet.rows)
+    return report, sheet
+
+
+def check_rows(report: ImportReport, sheet: _Sheet, campaign: Any, tick: Tick = no_tick) -> None:
+    """Check every row of a read sheet into `report`, writing nothing."""
     look = _Lookups(campaign)
-    for number, values in sheet.rows:
+    for done, (number, values) in enumerate(sheet.rows, start=1):
+        if done % 100 == 0:
+            tick(done)
         out, errors = _check_row(values, look, campaign)
         for key, message in errors.items():
             header = sheet.headers.get(key) or str(BY_KEY[key].label)
@@ -626,8 +642,16 @@ def validate(file: Any, campaign: Any) -> ImportReport:
                 gathered_on=day,
             )
         )
+    tick(len(sheet.rows))
     if report.problems:
         report.parsed = []
+
+
+def validate(file: Any, campaign: Any, tick: Tick = no_tick) -> ImportReport:
+    """Check the file and every row, writing nothing: the report lists every problem."""
+    report, sheet = read(file, campaign)
+    if sheet is not None:
+        check_rows(report, sheet, campaign, tick)
     return report
 
 
@@ -635,19 +659,15 @@ class _RollBack(Exception):
     pass
 
 
-def import_rows(actor: Any, file: Any, campaign: Any) -> int | ImportReport:
-    """Write every row of a clean file in one transaction; the report when it is not clean.
-
-    Only the office imports (`suggestions.triage`): it vouches for the suggestions it
-    typed in. Raises PermissionDenied for anyone else, before reading the file.
-    """
+def write(
+    actor: Any, report: ImportReport, campaign: Any, file_name: str, tick: Tick = no_tick
+) -> int | ImportReport:
+    """Take in every row of a clean report in ONE transaction: the count, or the report
+    naming the row intake refused (nothing is kept then)."""
     access.require(actor, "suggestions.triage")
-    report = validate(file, campaign)
-    if not report.ok:
-        return report
     try:
         with transaction.atomic():
-            for row in report.parsed:
+            for done, row in enumerate(report.parsed, start=1):
                 try:
                     intake.submit(
                         campaign=campaign,
@@ -667,17 +687,33 @@ def import_rows(actor: Any, file: Any, campaign: Any) -> int | ImportReport:
                 except ValidationError as exc:
                     report.problems.append(Problem(row.row, "", " ".join(exc.messages)))
                     raise _RollBack from None
+                if done % 50 == 0:
+                    tick(done)
             trail.record(
                 actor,
                 Verb.ACTION,
                 campaign,
                 action="suggestions.import",
-                after={"rows": len(report.parsed), "file": _file_name(file)[:200]},
+                after={"rows": len(report.parsed), "file": file_name[:200]},
             )
     except _RollBack:
         report.parsed = []
         return report
+    tick(len(report.parsed))
     return len(report.parsed)
+
+
+def import_rows(actor: Any, file: Any, campaign: Any) -> int | ImportReport:
+    """Write every row of a clean file in one transaction; the report when it is not clean.
+
+    Only the office imports (`suggestions.triage`): it vouches for the suggestions it
+    typed in. Raises PermissionDenied for anyone else, before reading the file.
+    """
+    access.require(actor, "suggestions.triage")
+    report = validate(file, campaign)
+    if not report.ok:
+        return report
+    return write(actor, report, campaign, _file_name(file))
 
 
 # --- the template --------------------------------------------------------------------------

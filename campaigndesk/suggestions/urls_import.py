@@ -8,4 +8,5 @@ app_name = "suggestions_import"
 urlpatterns = [
     path("", views_import.upload, name="upload"),
     path("template.xlsx", views_import.template, name="template"),
+    path("jobs/<int:pk>/", views_import.job, name="job"),
 ]

@@ -1,6 +1,8 @@
 """The office's page for suggestions gathered offline: download the template, upload the
 filled-in .xlsx, and see either how many were imported or every problem by row and column
-(nothing is written unless every row is correct; see `importing.py`)."""
+(nothing is written unless every row is correct; see `importing.py`). A long file is
+taken in in the background: its job page shows a progress bar (polled by htmx), then
+the same report (`import_jobs.py`)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,7 +21,10 @@ from campaigndesk.campaigns.queries import current_campaign
 from campaigndesk.core.uploads import XLSX
 from campaigndesk.org import access
 
-from . import importing
+from . import import_jobs, importing
+from .models import SuggestionImportJob
+
+MAX_LISTED = 1000  # problems listed on a job's page (the count says how many in all)
 
 # The file and the form around it: anything larger is refused before it is read.
 MAX_REQUEST_BYTES = importing.MAX_IMPORT_BYTES + 64 * 1024
@@ -63,9 +69,14 @@ def upload(request: HttpRequest) -> HttpResponse:
             return render(request, "suggestions/import.html", context, status=413)
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            result = importing.import_rows(
-                request.user, form.cleaned_data["file"], form.cleaned_data["campaign"]
+            result = import_jobs.start_import(
+                request.user,
+                form.cleaned_data["file"],
+                form.cleaned_data["campaign"],
+                language=translation.get_language() or "",
             )
+            if isinstance(result, SuggestionImportJob):
+                return redirect("suggestions_import:job", pk=result.pk)
             if isinstance(result, int):
                 messages.success(
                     request,
@@ -95,3 +106,20 @@ def template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(importing.build_template(campaign), content_type=XLSX.content_type)
     response["Content-Disposition"] = f'attachment; filename="{importing.TEMPLATE_NAME}"'
     return response
+
+
+@login_required
+@require_GET
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    """One long import: its progress bar while it runs (polled by htmx), then its report."""
+    access.require(request.user, "suggestions.triage")
+    found = import_jobs.get_job_for_user(request.user, pk)
+    if request.headers.get("HX-Request"):
+        if found.is_finished:  # the whole page shows the report
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return render(request, "suggestions/import_job.html#progress", {"job": found})
+    problems = found.report.get("problems", []) if isinstance(found.report, dict) else []
+    context = {"job": found, "problems": problems[:MAX_LISTED], "listed": MAX_LISTED}
+    return render(request, "suggestions/import_job.html", context)
