@@ -272,21 +272,22 @@ def queries_of_export(chunk_size: int) -> int:
     return len(captured.captured_queries)
 
 
-def test_export_runs_three_queries_per_chunk(world):
+def test_export_runs_two_queries_per_chunk(world):
     bulk_tasks(world, 120)
-    # 120 rows in chunks of 50: 3 chunks × (tasks with their lead unit, co-units,
-    # latest reports) = 9 queries.
-    assert queries_of_export(chunk_size=50) == 9
+    # 1 the units' names, 2 the tasks (one query, read 50 rows at a time), then for
+    # each of 3 chunks: co-units and latest reports = 8 queries.
+    assert queries_of_export(chunk_size=50) == 8
     bulk_tasks(world, 120, start=120)
-    # 240 rows: 5 chunks × the same 3 queries = 15; nothing else grows with the rows.
-    assert queries_of_export(chunk_size=50) == 15
+    # 240 rows: 5 chunks × the same 2 queries + 2 = 12; nothing else grows with the rows.
+    assert queries_of_export(chunk_size=50) == 12
 
 
 def test_export_of_10_and_100_rows_in_one_chunk_runs_the_same_queries(world):
     bulk_tasks(world, 10)
     few = queries_of_export(chunk_size=1000)
     bulk_tasks(world, 90, start=10)
-    assert queries_of_export(chunk_size=1000) == few == 3
+    # The units' names, the tasks, their co-units, their latest reports.
+    assert queries_of_export(chunk_size=1000) == few == 4
 
 
 def test_export_command_writes_the_file_and_reports_time_and_memory(world, ledger, tmp_path):
