@@ -583,3 +583,84 @@ def test_plan_versions_cost_the_same_for_few_and_many(world, submitted_plan, api
         plans.submit_plan(world.gjz_liaison, submitted_plan)
     assert len(office.get(path, limit=200).json()["items"]) == 6
     assert queries_for(lambda: office.get(path, limit=200)) == small
+
+
+# --- files: progress and completion with attachments, downloads ---------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def pdf(name="evidence.pdf", content=PDF):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+@pytest.fixture
+def accepted(world, ledger):
+    actions.accept_task(world.gjz_liaison, ledger["gjz"])
+    return ledger["gjz"]
+
+
+def test_progress_with_files_is_saved_and_each_file_downloads(world, accepted, api, token_client):
+    path = f"/tasks/{accepted.pk}/progress/upload"
+    data = {
+        "progress": 40,
+        "text": "Half the shops visited.",
+        "files": [pdf("a.pdf"), pdf("b.pdf")],
+    }
+    response = api(world.gjz_liaison).upload(path, data)
+    assert response.status_code == 201, response.content
+    report = response.json()
+    assert report["progress"] == 40 and len(report["attachments"]) == 2
+    assert AuditRecord.objects.filter(action="ledger.attach").count() == 2
+    download = report["attachments"][0]["download"]
+    got = token_client(world.gjz_liaison).get(download)  # a script, with a token
+    assert got.status_code == 200 and b"".join(got.streaming_content) == PDF
+    error(api(world.zs_liaison).client.get(download), 404)  # not their task
+    error(api(world.citizen).client.get(download), 401)
+    # A correction in the same period is a 200.
+    again = api(world.gjz_liaison).upload(path, {"progress": 50, "text": "More."})
+    assert again.status_code == 200 and again.json()["progress"] == 50
+    assert verify().ok
+
+
+def test_report_done_with_evidence(world, accepted, api):
+    response = api(world.gjz_liaison).upload(
+        f"/tasks/{accepted.pk}/report-done/upload", {"note": "All done.", "files": [pdf()]}
+    )
+    assert response.status_code == 200, response.content
+    task = response.json()
+    assert task["status"] == "reported" and [e["name"] for e in task["evidence"]] == [
+        "evidence.pdf"
+    ]
+
+
+def test_uploads_keep_the_task_pages_rules(world, accepted, api):
+    done = f"/tasks/{accepted.pk}/report-done/upload"
+    error(api(world.zs_liaison).upload(done, {"note": "x", "files": [pdf()]}), 404)
+    error(api(world.office).upload(done, {"note": "x", "files": [pdf()]}), 403)
+    error(api(world.citizen).upload(done, {"note": "x"}), 401)
+    progress = f"/tasks/{accepted.pk}/progress/upload"
+    error(api(world.office).upload(progress, {"progress": 1, "text": "x"}), 403)
+    accepted.refresh_from_db()
+    assert accepted.status == "accepted"
+
+
+def test_a_bad_file_stores_nothing(world, accepted, api):
+    me = api(world.gjz_liaison)
+    exe = SimpleUploadedFile("evidence.pdf", b"MZ\x90\x00" + b"\x00" * 64)
+    body = error(
+        me.upload(f"/tasks/{accepted.pk}/report-done/upload", {"note": "x", "files": [pdf(), exe]})
+    )
+    assert body["errors"][0]["loc"] == ["body", "files"]
+    many = {"note": "x", "files": [pdf(f"{i}.pdf") for i in range(11)]}
+    error(me.upload(f"/tasks/{accepted.pk}/report-done/upload", many))
+    error(me.upload(f"/tasks/{accepted.pk}/report-done/upload", {"files": [pdf()]}))  # no note
+    error(me.upload(f"/tasks/{accepted.pk}/progress/upload", {"progress": 101, "text": "x"}))
+    error(
+        me.upload(
+            f"/tasks/{accepted.pk}/progress/upload", {"progress": 1, "text": "x", "period": 999999}
+        )
+    )
+    error(me.client.get(f"{API}/attachments/999999"), 404)
+    accepted.refresh_from_db()
+    assert accepted.status == "accepted" and not accepted.attachments.exists()

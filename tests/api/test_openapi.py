@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from campaigndesk import clock
@@ -60,6 +61,9 @@ PATHS = {
     },
     # The list's companions, Excel and webhooks (campaigndesk/api/ledger/lists.py,
     # excel.py, webhooks.py).
+    "/api/v1/tasks/{task_id}/progress/upload": {"post"},
+    "/api/v1/tasks/{task_id}/report-done/upload": {"post"},
+    "/api/v1/attachments/{attachment_id}": {"get"},
     "/api/v1/workspace": {"get"},
     "/api/v1/saved-filters": {"get", "post"},
     "/api/v1/saved-filters/{filter_id}": {"delete"},
@@ -174,7 +178,10 @@ def _fill(path: str, value: object) -> str:
 
 
 @pytest.mark.parametrize("persona", ["office", "gjz_liaison", "zs_liaison", "nobody", "citizen"])
-def test_every_response_is_declared_and_every_error_is_json(world, api_client, persona, issue_key):
+def test_every_response_is_declared_and_every_error_is_json(
+    world, api_client, persona, issue_key, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path  # the evidence file below
     token, _ = issue_key(world.gjz_liaison)
     document = Client().get(f"{API}/openapi.json").json()
     client = api_client(getattr(world, persona))
@@ -187,6 +194,10 @@ def test_every_response_is_declared_and_every_error_is_json(world, api_client, p
         deadline=world.campaign.ends_on,
     )
     ensure_periods(world.campaign)
+    ledger_actions.accept_task(world.gjz_liaison, task)
+    evidence = SimpleUploadedFile("e.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    ledger_actions.report_done(world.gjz_liaison, task, "done", [evidence])
+    attachment = task.attachments.get()
     plan = plans.start_plan(world.gjz_liaison, world.campaign, world.ganjingzi)
     measure = plans.add_measure(
         world.gjz_liaison, plan, title="measure", deadline=world.campaign.ends_on
@@ -210,6 +221,7 @@ def test_every_response_is_declared_and_every_error_is_json(world, api_client, p
             created_at=clock.now(),
         ).pk,
         "kind": "progress",
+        "attachment_id": attachment.pk,
         "suggestion_id": intake.submit(
             campaign=world.campaign, title="建议", body="建议的内容写在这里。", client="t"
         ).suggestion.pk,
@@ -226,9 +238,11 @@ def test_every_response_is_declared_and_every_error_is_json(world, api_client, p
                 declared = set(operation["responses"])
                 assert str(response.status_code) in declared, (url, method, query, response.content)
                 declared_types = operation["responses"][str(response.status_code)].get("content")
-                if response.get("Content-Type") == XLSX:  # a workbook, declared as such
-                    assert XLSX in declared_types, (url, method)
-                    assert b"".join(response.streaming_content)[:2] == b"PK"
+                if response.streaming:  # a file (a workbook, an attachment), declared as one
+                    assert "application/json" not in declared_types, (url, method)
+                    if response["Content-Type"] == XLSX:
+                        assert XLSX in declared_types, (url, method)
+                    assert b"".join(response.streaming_content), (url, method)
                     continue
                 body = response.json()
                 if response.status_code >= 400:

@@ -5,7 +5,8 @@ the dashboard.
 an opaque `cursor` (follow `next`); it is never counted. Every change calls the same
 ledger action as the desk's task page: a refusal is a 422 with the action's message,
 a task outside the caller's units a 404, an action the caller may not take a 403.
-Evidence files are uploaded on the desk's task page; the API lists them (`url`).
+Files are sent as multipart to /progress/upload and /report-done/upload and downloaded
+from /attachments/{id} (`download`).
 
 Beside the tasks: the workspace, saved filters, the bulk reminder, the Excel export and
 imports (`lists`, `excel`) and units' webhooks (`webhooks`). Their routers come first:
@@ -16,13 +17,14 @@ from __future__ import annotations
 
 from ninja import Router
 
-from . import dashboard, excel, inbox, lists, periods, tasks, webhooks, workflow
+from . import dashboard, evidence, excel, inbox, lists, periods, tasks, webhooks, workflow
 
 router = Router()
 router.add_router("", lists.router)
 router.add_router("", excel.router)
 router.add_router("", tasks.router)
 router.add_router("", workflow.router)
+router.add_router("", evidence.router)
 router.add_router("", periods.router)
 router.add_router("", inbox.router)
 router.add_router("", dashboard.router)

@@ -190,10 +190,15 @@ class AttachmentOut(Schema):
     content_type: str
     uploaded_at: dt.datetime
     url: str = Field(description="Download address on the desk (same access as the task).")
+    download: str = Field(description="Download address in the API (works with a token).")
 
     @staticmethod
     def resolve_url(obj: Any) -> str:
         return reverse("ledger:attachment", args=[obj.pk])
+
+    @staticmethod
+    def resolve_download(obj: Any) -> str:
+        return reverse("api:attachment", args=[obj.pk])
 
 
 class PeriodOut(Schema):

@@ -93,7 +93,7 @@ def _post(action: str, summary: str, *codes: int, ok_status: int = 200) -> Calla
     )
 
 
-def _step(request: HttpRequest, task_id: int, perm: str, run: Callable[[Any, Task], Any]) -> Task:
+def step(request: HttpRequest, task_id: int, perm: str, run: Callable[[Any, Task], Any]) -> Task:
     """Run one ledger action as the caller, then answer the task read afresh."""
     actor, task = _acting(request, task_id, perm)
     run(actor, task)
@@ -103,7 +103,7 @@ def _step(request: HttpRequest, task_id: int, perm: str, run: Callable[[Any, Tas
 @_post("accept", "Accept a task (签收)")
 def accept_task(request: HttpRequest, task_id: Id, query: Query[StrictQuery]) -> Any:
     """The lead unit's liaison or head accepts an assigned task."""
-    return _step(request, task_id, UNIT, actions.accept_task)
+    return step(request, task_id, UNIT, actions.accept_task)
 
 
 @_post("return", "Return a task that is not the unit's own", 400)
@@ -111,7 +111,7 @@ def return_task(
     request: HttpRequest, task_id: Id, payload: ReasonIn, query: Query[StrictQuery]
 ) -> Any:
     """Within the campaign's time limit, with a reason; the office then reassigns it."""
-    return _step(request, task_id, UNIT, lambda a, t: actions.return_task(a, t, payload.reason))
+    return step(request, task_id, UNIT, lambda a, t: actions.return_task(a, t, payload.reason))
 
 
 @_post("reassign", "Reassign a task to another unit", 400)
@@ -123,7 +123,7 @@ def reassign_task(
     def run(actor: Any, task: Task) -> None:
         actions.reassign_task(actor, task, unit_for(actor, payload.unit, "unit"))
 
-    return _step(request, task_id, OFFICE, run)
+    return step(request, task_id, OFFICE, run)
 
 
 @_post("split", "Split a task for a unit below", 400, ok_status=201)
@@ -163,21 +163,41 @@ def report_progress(
 ) -> Any:
     """The period's report on a task that is not split (a split task's progress rolls up
     from its children). 201 for the period's first report, 200 when it corrects it while
-    the period is open. Attachments are uploaded on the desk's task page."""
+    the period is open. To attach files, send the same as multipart to
+    /tasks/{task_id}/progress/upload."""
+    return progress_step(
+        request,
+        task_id,
+        period_id=payload.period,
+        progress=payload.progress,
+        text=payload.text,
+        problems=payload.problems,
+    )
+
+
+def progress_step(
+    request: HttpRequest,
+    task_id: int,
+    *,
+    period_id: int | None,
+    progress: int,
+    text: str,
+    problems: str,
+    files: list[Any] | None = None,
+) -> Status:
+    """Report progress as the caller (with `files` attached): 201, or 200 for a correction."""
     actor, task = _acting(request, task_id, UNIT)
-    if payload.period is None:
+    if period_id is None:
         period = _current_period(task.campaign)
         if period is None:
             raise ValidationError({"period": _("No reporting period is open today.")})
     else:
-        period = ReportingPeriod.objects.filter(
-            pk=payload.period, campaign_id=task.campaign_id
-        ).first()
+        period = ReportingPeriod.objects.filter(pk=period_id, campaign_id=task.campaign_id).first()
         if period is None:
             raise ValidationError({"period": NO_SUCH_PERIOD})
     existed = task.reports.filter(period=period).exists()
     report = actions.report_progress(
-        actor, task, period, progress=payload.progress, text=payload.text, problems=payload.problems
+        actor, task, period, progress=progress, text=text, problems=problems, files=files or ()
     )
     report = reports_of(task.pk).get(pk=report.pk)
     return Status(200 if existed else 201, report)
@@ -188,14 +208,15 @@ def report_done(
     request: HttpRequest, task_id: Id, payload: NoteIn, query: Query[StrictQuery]
 ) -> Any:
     """The lead unit reports the task complete, for the office to verify. Every child
-    task must be closed first. Evidence files are attached on the desk's task page."""
-    return _step(request, task_id, UNIT, lambda a, t: actions.report_done(a, t, payload.note))
+    task must be closed first. To attach evidence files, send the same as multipart to
+    /tasks/{task_id}/report-done/upload."""
+    return step(request, task_id, UNIT, lambda a, t: actions.report_done(a, t, payload.note))
 
 
 @_post("close", "Verify and close a task (销号)")
 def close_task(request: HttpRequest, task_id: Id, query: Query[StrictQuery]) -> Any:
     """The office closes a task reported done. Whoever reported it cannot close it."""
-    return _step(request, task_id, OFFICE, actions.close_task)
+    return step(request, task_id, OFFICE, actions.close_task)
 
 
 @_post("send-back", "Send a task back (驳回)", 400)
@@ -203,7 +224,7 @@ def send_back(
     request: HttpRequest, task_id: Id, payload: ReasonIn, query: Query[StrictQuery]
 ) -> Any:
     """The office finds the evidence wanting: the task is in progress again."""
-    return _step(request, task_id, OFFICE, lambda a, t: actions.send_back(a, t, payload.reason))
+    return step(request, task_id, OFFICE, lambda a, t: actions.send_back(a, t, payload.reason))
 
 
 @_post("reopen", "Reopen a task", 400)
@@ -211,7 +232,7 @@ def reopen_task(
     request: HttpRequest, task_id: Id, payload: ReasonIn, query: Query[StrictQuery]
 ) -> Any:
     """The office reopens a closed task whose problem came back."""
-    return _step(request, task_id, OFFICE, lambda a, t: actions.reopen_task(a, t, payload.reason))
+    return step(request, task_id, OFFICE, lambda a, t: actions.reopen_task(a, t, payload.reason))
 
 
 @_post("cancel", "Cancel a task", 400)
@@ -219,7 +240,7 @@ def cancel_task(
     request: HttpRequest, task_id: Id, payload: ReasonIn, query: Query[StrictQuery]
 ) -> Any:
     """The office cancels an open task and its open children, with a reason."""
-    return _step(request, task_id, OFFICE, lambda a, t: actions.cancel_task(a, t, payload.reason))
+    return step(request, task_id, OFFICE, lambda a, t: actions.cancel_task(a, t, payload.reason))
 
 
 @_post("remind", "Remind the unit (催办)", 400)
@@ -233,4 +254,4 @@ def remind(request: HttpRequest, task_id: Id, payload: RemindIn, query: Query[St
         if not reminders.send_manual_reminder(actor, [task], payload.message):
             raise ValidationError(_("A reminder about this task was sent a moment ago."))
 
-    return _step(request, task_id, OFFICE, run)
+    return step(request, task_id, OFFICE, run)
