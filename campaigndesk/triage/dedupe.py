@@ -9,11 +9,14 @@ How a lookup works (a new text against up to millions of stored suggestions):
    numpy) is cut into `BANDS` bands of `ROWS` values; each band hashes, with its number,
    to one signed 64-bit `bucket`. Two texts of shingle Jaccard J share at least one
    bucket with probability 1 - (1 - J**ROWS)**BANDS: about 0.98 at J=0.4, 0.75 at
-   J=0.25, 0.2 at J=0.1; a bucket crowded by common pairs is cut off by MAX_SCANNED (3.).
-3. One indexed query, `bucket IN (the text's keys)` over `SuggestionSignature` joined to
-   the suggestion (open ones, and any from the last `RECENT_DAYS`), reads at most
-   `MAX_SCANNED` rows (no ORDER BY, so the database stops there); the candidates are
-   counted by shared bands in Python, and the best `MAX_CANDIDATES` are loaded (one more
+   J=0.25, 0.2 at J=0.1.
+3. One query reads, for each of the text's keys, at most `PER_BUCKET` rows of
+   `SuggestionSignature` (newest suggestions first, an index range scan of
+   (bucket, suggestion)) joined to the suggestion (open ones, and any from the last
+   `RECENT_DAYS`). A crowded bucket (a MinHash pair many texts share) is cut off on its
+   own, so it cannot crowd out the rare buckets a reworded copy shares: a single cap over
+   all buckets did, and missed a copy with 84 % overlap. The candidates are counted by
+   shared bands in Python, and the best `MAX_CANDIDATES` are loaded (one more
    query) and scored by exact Jaccard of their shingles.
 
 Signatures are written at intake (dup_hooks.py registers `index_suggestion` as an intake
@@ -49,8 +52,14 @@ PERMUTATIONS = BANDS * ROWS
 RECENT_DAYS = 180
 MIN_SIMILARITY = 0.3
 MAX_CANDIDATES = 200
-# Signature rows read per lookup at most: a crowded bucket cannot make a lookup slow.
-MAX_SCANNED = 20_000
+# Signature rows read per band key at most (newest first): a crowded bucket can neither
+# make a lookup slow nor crowd out the other buckets. One text reads at most
+# BANDS * PER_BUCKET rows; a page of texts at most MAX_SCANNED_PAGE (but MIN_PER_BUCKET
+# per key at least).
+PER_BUCKET = 2000
+MAX_SCANNED = BANDS * PER_BUCKET
+MAX_SCANNED_PAGE = 60_000
+MIN_PER_BUCKET = 50
 MAX_CHARS = 3000  # shingle the first characters of very long texts only
 # Suggestions that are not worth merging into.
 IGNORED_STATUSES = (Status.SPAM, Status.WITHDRAWN)
@@ -197,18 +206,70 @@ def _eligible(now: dt.datetime | None = None) -> Q:
     )
 
 
+def _per_bucket(n_keys: int) -> int:
+    """Rows read per band key: PER_BUCKET for one text, fewer for a page of texts so a
+    page never reads more than MAX_SCANNED_PAGE rows."""
+    return min(PER_BUCKET, max(MIN_PER_BUCKET, MAX_SCANNED_PAGE // max(n_keys, 1)))
+
+
+def _bucket_pairs(
+    keys: Iterable[int], campaign_id: int | None, now: dt.datetime | None
+) -> list[tuple[int, int]]:
+    """(bucket, suggestion id) for eligible suggestions sharing one of `keys`: ONE query
+    that reads, per key, at most `_per_bucket` rows, newest suggestions first (an index
+    range scan of (bucket, suggestion) backwards). A crowded bucket (a pair of MinHash
+    values that many texts share) is cut off on its own instead of using up a cap shared
+    by every bucket, so the rare buckets a reworded copy shares are always read.
+    PostgreSQL runs it as a LATERAL join, SQLite as a correlated IN on the row id."""
+    keys = sorted(set(keys))
+    if not keys:
+        return []
+    sig = SuggestionSignature._meta.db_table
+    sug = Suggestion._meta.db_table
+    cutoff = (now or clock.now()) - dt.timedelta(days=RECENT_DAYS)
+    open_marks = ", ".join(["%s"] * len(OPEN_STATUSES))
+    ignored_marks = ", ".join(["%s"] * len(IGNORED_STATUSES))
+    where = (
+        f"g.bucket = k.bucket AND (s.status IN ({open_marks}) OR s.created_at >= %s) "
+        f"AND s.status NOT IN ({ignored_marks})"
+    )
+    params: list[object] = [
+        *[str(v) for v in OPEN_STATUSES],
+        connection.ops.adapt_datetimefield_value(cutoff),
+        *[str(v) for v in IGNORED_STATUSES],
+    ]
+    if campaign_id is not None:
+        where += " AND s.campaign_id = %s"
+        params.append(campaign_id)
+    params.append(_per_bucket(len(keys)))
+    inner = (
+        f"SELECT g.id, g.suggestion_id FROM {sig} g JOIN {sug} s ON s.id = g.suggestion_id "  # noqa: S608
+        f"WHERE {where} ORDER BY g.suggestion_id DESC LIMIT %s"
+    )
+    if connection.vendor == "postgresql":
+        values = ", ".join(["(%s::bigint)"] * len(keys))
+        sql = (
+            f"WITH k(bucket) AS (VALUES {values}) SELECT k.bucket, c.suggestion_id "  # noqa: S608
+            f"FROM k CROSS JOIN LATERAL ({inner}) c"
+        )
+    else:
+        values = ", ".join(["(%s)"] * len(keys))
+        sql = (
+            f"WITH k(bucket) AS (VALUES {values}) SELECT k.bucket, c.suggestion_id "  # noqa: S608
+            f"FROM k JOIN {sig} c ON c.id IN (SELECT id FROM ({inner}))"
+        )
+    # Table names come from the models and every value is a parameter.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*keys, *params])
+        return [(int(b), int(pk)) for b, pk in cursor.fetchall()]
+
+
 def _candidate_hits(
     keys: Iterable[int], campaign_id: int | None, now: dt.datetime | None
 ) -> list[tuple[int, int]]:
     """(suggestion id, shared bands) for the suggestions sharing a bucket, most shared
-    first: one query reading at most MAX_SCANNED signature rows."""
-    keys = list(set(keys))
-    if not keys:
-        return []
-    qs = SuggestionSignature.objects.filter(_eligible(now), bucket__in=keys)
-    if campaign_id is not None:
-        qs = qs.filter(suggestion__campaign_id=campaign_id)
-    counts = Counter(qs.values_list("suggestion_id", flat=True)[:MAX_SCANNED])
+    first (ties: newest first): one query, see `_bucket_pairs`."""
+    counts = Counter(pk for _b, pk in _bucket_pairs(keys, campaign_id, now))
     return sorted(counts.items(), key=lambda c: (-c[1], -c[0]))[: MAX_CANDIDATES + 50]
 
 
@@ -280,13 +341,9 @@ def duplicates_for(
             owners.setdefault(key, []).append(pk)
     if not owners:
         return {}
-    qs = SuggestionSignature.objects.filter(_eligible(now), bucket__in=list(owners))
     campaigns = {s.campaign_id for s in suggestions}
-    if len(campaigns) == 1:
-        qs = qs.filter(suggestion__campaign_id=campaigns.pop())
-    # Query 1: (bucket, suggestion) pairs, at most MAX_SCANNED of them (no ORDER BY:
-    # the database stops reading there).
-    pairs = list(qs.values_list("bucket", "suggestion_id")[:MAX_SCANNED])
+    # Query 1: (bucket, suggestion) pairs, a bounded number per bucket (_bucket_pairs).
+    pairs = _bucket_pairs(owners, campaigns.pop() if len(campaigns) == 1 else None, now)
     shared: dict[int, Counter] = {}
     for bucket, cand in pairs:
         for pk in owners.get(bucket, ()):

@@ -149,3 +149,57 @@ def test_the_queue_hints_offer_the_earlier_copy(world):
     merged = hints.hints_for([copy])
     assert merged[copy.pk].duplicates[0].suggestion == original
     assert 30 <= merged[copy.pk].duplicates[0].percent < 100
+
+
+# A long message and a reworded copy sharing most of its text (shingle Jaccard ~0.8).
+ROADS_ZH = (
+    "甘井子区红旗西路夜间施工噪音扰民",
+    "甘井子区红旗西路地铁工地连续一个月在夜间十一点以后施工，机器轰鸣，渣土车来回行驶，"
+    "周边三个小区的老人和孩子无法入睡，多次拨打热线没有结果，请城管和环保部门依法查处夜间施工。",
+)
+ROADS_ZH_REWORDED = (
+    "红旗西路夜间施工噪音扰民",
+    "甘井子区红旗西路地铁工地连续一个多月在夜间十一点以后施工，机器轰鸣，渣土车来回行驶，"
+    "周边三个小区的老人和孩子无法入睡，多次拨打热线都没有结果，请城管和环保部门依法查处。",
+)
+
+
+def test_a_reworded_copy_is_found_when_crowded_buckets_overflow(world, monkeypatch):
+    """Buckets that many unrelated suggestions share (common MinHash pairs) are each cut
+    off at PER_BUCKET rows, newest first, so they cannot crowd out the one rare bucket a
+    reworded copy shares with its original (a single cap over every bucket did)."""
+    original = submit(world, *ROADS_ZH)
+    own = dedupe.shingles("\n".join(ROADS_ZH))
+    probe = dedupe.shingles("\n".join(ROADS_ZH_REWORDED))
+    assert dedupe.jaccard(own, probe) >= 0.75
+    probe_keys = dedupe.band_keys(dedupe.minhash(probe))
+    shared = sorted(set(probe_keys) & set(dedupe.keys_for_text(dedupe.suggestion_text(original))))
+    assert shared
+    # Every key of the probe but the largest shared one is crowded by 30 newer, unrelated
+    # suggestions; the original keeps only that one uncrowded bucket in common.
+    crowded = [k for k in probe_keys if k != shared[-1]]
+    SuggestionSignature.objects.filter(suggestion=original).exclude(bucket=shared[-1]).delete()
+    fillers = [submit(world, f"{HEATING_ZH[0]}{n}", f"{HEATING_ZH[1]}{n}") for n in range(30)]
+    SuggestionSignature.objects.filter(suggestion__in=fillers).delete()
+    SuggestionSignature.objects.bulk_create(
+        SuggestionSignature(suggestion=f, bucket=k) for f in fillers for k in crowded
+    )
+    monkeypatch.setattr(dedupe, "PER_BUCKET", 10)
+    pairs = dedupe._bucket_pairs(probe_keys, world.campaign.pk, None)
+    assert len(pairs) == 10 * len(crowded) + 1  # each crowded bucket cut at 10 rows
+    assert (shared[-1], original.pk) in pairs
+    found = dedupe.find_duplicates("\n".join(ROADS_ZH_REWORDED), campaign=world.campaign)
+    assert [m.suggestion for m in found] == [original]
+    assert found[0].similarity >= 0.75
+    page = dedupe.duplicates_for([submit(world, *ROADS_ZH_REWORDED)])
+    assert [m.suggestion for m in next(iter(page.values()))] == [original]
+
+
+def test_candidates_sharing_more_bands_are_scored_first(world, monkeypatch):
+    close = submit(world, *ROADS_ZH)
+    submit(world, *HEATING_ZH)
+    monkeypatch.setattr(dedupe, "MAX_CANDIDATES", 1)
+    hits = dedupe._candidate_hits(dedupe.keys_for_text("\n".join(ROADS_ZH_REWORDED)), None, None)
+    assert hits[0][0] == close.pk and hits[0][1] >= 2
+    found = dedupe.find_duplicates("\n".join(ROADS_ZH_REWORDED), campaign=world.campaign)
+    assert [m.suggestion for m in found] == [close]
