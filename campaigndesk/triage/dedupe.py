@@ -56,7 +56,7 @@ MAX_CANDIDATES = 200
 # make a lookup slow nor crowd out the other buckets. One text reads at most
 # BANDS * PER_BUCKET rows; a page of texts at most MAX_SCANNED_PAGE (but MIN_PER_BUCKET
 # per key at least).
-PER_BUCKET = 2000
+PER_BUCKET = 1000
 MAX_SCANNED = BANDS * PER_BUCKET
 MAX_SCANNED_PAGE = 60_000
 MIN_PER_BUCKET = 50
