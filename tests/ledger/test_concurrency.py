@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import translation
@@ -280,3 +281,19 @@ def test_two_saves_racing_on_one_version_one_wins_and_the_other_is_told_on_postg
     assert outcome["result"] == [("title", "甲的标题", "乙的标题")]
     saved = Task.objects.get(pk=task.pk)
     assert (saved.title, saved.version) == ("甲的标题", version + 1)
+
+
+def test_an_action_on_a_task_read_before_another_persons_action_is_refused(
+    world, second_office, task
+):
+    """Two office people open the reported task; one closes it, the other's send-back,
+    checked against the state they read, must not reopen it over the closure."""
+    actions.accept_task(world.gjz_liaison, task)
+    actions.report_done(world.gjz_liaison, task, "完成")
+    read_by_second = Task.objects.get(pk=task.pk)
+    actions.close_task(world.office, Task.objects.get(pk=task.pk))
+    with pytest.raises(ValidationError, match="Someone else changed this task a moment ago"):
+        actions.send_back(second_office, read_by_second, "缺材料")
+    current = Task.objects.get(pk=task.pk)
+    assert (current.status, current.reopen_count) == (TaskStatus.CLOSED, 0)
+    assert [r.action for r in history_of(current)].count("ledger.send_back") == 0
