@@ -31,6 +31,7 @@ from campaigndesk.ledger.models import (
     Task,
     UnitWebhook,
 )
+from campaigndesk.ledger.periods import ensure_periods
 from tests.factories import UnitFactory
 
 from .conftest import API
@@ -284,6 +285,7 @@ def test_bulk_reminder_bad_input_is_a_422(world, ledger, api, monkeypatch):
     office = api(world.office)
     task = ledger["gjz"].pk
     error(office.post("/tasks/remind", {"message": "x"}))  # neither ids nor a filter
+    error(office.post("/tasks/remind", {"message": "x", "tasks": []}))
     error(office.post("/tasks/remind", {"message": "x", "tasks": [task], "query": "light=red"}))
     error(office.post("/tasks/remind", {"message": " ", "tasks": [task]}))
     error(office.post("/tasks/remind", {"tasks": [task]}))
@@ -375,6 +377,17 @@ def test_a_bad_row_writes_nothing_and_is_reported_row_by_row(world, api):
     assert not Task.objects.exists()
     job = api(world.office).get(f"/imports/{body['job']}").json()
     assert job["status"] == "refused" and job["report"]["error_count"] == 2
+
+
+def test_a_liaison_imports_progress_of_own_tasks(world, accepted, api):
+    ensure_periods(world.campaign)
+    header = ["任务编号", "任务名称", "报告期", "进度(%)", "进展情况", "存在问题"]
+    file = workbook([[accepted.pk, accepted.title, None, 30, "完成调研", ""]], header=header)
+    response = api(world.gjz_liaison).upload("/imports", {"kind": "progress", "file": file})
+    assert response.status_code == 201, response.content
+    accepted.refresh_from_db()
+    assert accepted.progress == 30
+    assert AuditRecord.objects.filter(action="ledger.report_progress").count() == 1
 
 
 def test_a_long_import_is_queued_and_followed_to_the_end(world, api):

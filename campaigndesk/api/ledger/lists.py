@@ -238,6 +238,7 @@ class BulkRemindIn(Schema):
     message: Message = Field(description="What the units should do.")  # type: ignore[valid-type]
     tasks: list[Id] | None = Field(
         None,
+        min_length=1,
         max_length=reminders.MAX_MANUAL_BATCH,
         description="Remind these tasks (closed ones are skipped).",
     )
