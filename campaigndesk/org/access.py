@@ -273,6 +273,13 @@ def _manage_unit(user: Any, unit: Unit | None) -> bool:
     return g.covers(unit, [Role.OFFICE])
 
 
+@rule("org.create_top_unit")
+def _create_top_unit(user: Any, _obj: Any) -> bool:
+    """A unit with no parent: only the office whose scope is a whole tree, not a
+    district's office supervisor."""
+    return sees_whole_city(user, [Role.OFFICE])
+
+
 @rule("org.manage_people")
 def _manage_people(user: Any, unit: Unit | None) -> bool:
     return _manage_unit(user, unit)

@@ -19,7 +19,13 @@ PERSON_FIELDS = ("username", "full_name", "email", "title", "phone", "unit", "is
 
 
 def create_unit(actor: Any, *, parent: Unit | None, **fields: Any) -> Unit:
-    access.require(actor, "org.manage_unit", parent)
+    """A unit below `parent`, or a top-level unit (parent None) for the office that
+    sees a whole tree. Whoever creates a top-level unit is given the office role
+    over it, audited like any grant: no grant of theirs covers a new tree."""
+    if parent is None:
+        access.require(actor, "org.create_top_unit")
+    else:
+        access.require(actor, "org.manage_unit", parent)
     with transaction.atomic():
         unit = Unit(parent=parent, **fields)
         # path needs the id, so insert with a provisional unique path, then fix it.
@@ -30,6 +36,11 @@ def create_unit(actor: Any, *, parent: Unit | None, **fields: Any) -> Unit:
         unit.path = Unit.path_for(unit.pk, parent.path if parent else "")
         unit.save(update_fields=["path"])
         trail.record_create(actor, unit, action="org.create_unit")
+        if parent is None and not access.grants(actor).covers(unit):
+            writes.create(
+                actor, RoleGrant(user=actor, unit=unit, role=Role.OFFICE), action="org.grant_role"
+            )
+    access.forget_grants(actor)
     return unit
 
 

@@ -164,9 +164,26 @@ class _UnitFieldsForm(forms.ModelForm):
 
 
 class UnitCreateForm(_UnitFieldsForm):
+    """A new unit's fields; with `actor`, also its parent among the units the actor
+    manages, or none (a top-level unit) when the actor may create one."""
+
     class Meta:
         model = Unit
         fields = ["code", "name_zh", "name_en", "short_name_zh", "kind", "sort_order"]
+
+    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if actor is not None:
+            extra: dict[str, Any] = {"required": True}
+            if access.can(actor, "org.create_top_unit"):
+                extra = {"required": False, "empty_label": _("None: a top-level unit")}
+            self.fields["parent"] = managed_units_field(
+                actor,
+                label=_("Parent unit"),
+                help_text=_("The new unit sits below this unit."),
+                **extra,
+            )
+            self.order_fields(["parent"])
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip()

@@ -5,6 +5,7 @@ from . import views
 app_name = "org"
 urlpatterns = [
     path("units/", views.unit_list, name="unit_list"),
+    path("units/new/", views.unit_create_top, name="unit_create_top"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("units/<int:pk>/new/", views.unit_create, name="unit_create"),
     path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),

@@ -96,7 +96,13 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "org/unit_list.html",
-        {"form": form, "page": page, "rows": rows, "filtered": bool(form.data)},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "filtered": bool(form.data),
+            "can_create": access.can(user, "org.manage_unit"),
+        },
     )
 
 
@@ -129,6 +135,31 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage_people": access.can(user, "org.manage_people", unit),
     }
     return render(request, "org/unit_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def unit_create_top(request: HttpRequest) -> HttpResponse:
+    """A new unit under any unit the office manages, or at the top of the tree."""
+    user = request.user
+    access.require(user, "org.manage_unit")
+    top = access.visible_units(user, [Role.OFFICE]).order_by("path").first()
+    form = UnitCreateForm(
+        request.POST or None,
+        actor=user,
+        initial={"kind": UnitKind.DISTRICT, "parent": top.pk if top else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        parent = fields.pop("parent")
+        try:
+            unit = actions.create_unit(user, parent=parent, **fields)
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("The unit %(name)s was created.") % {"name": unit.name})
+            return redirect("org:unit_detail", pk=unit.pk)
+    return _form_page(request, form, title=_("New unit"), cancel_url=reverse("org:unit_list"))
 
 
 @require_http_methods(["GET", "POST"])
