@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from campaigndesk.ledger import bench_paths as ledger_paths
 from campaigndesk.suggestions import bench_paths as suggestion_paths
 
 Auth = Literal["none", "session", "token"]
@@ -81,6 +82,22 @@ PATHS: list[BenchPath] = [
     BenchPath("api-units", "/api/v1/units", auth="token", target_ratio=LIST),
     BenchPath("api-people", "/api/v1/people", auth="token", target_ratio=LIST),
     BenchPath("api-campaigns", "/api/v1/campaigns", auth="token", target_ratio=LIST),
+    # The ledger: list (first page, a deep cursor, a district's red and yellow tasks), a
+    # district liaison's workspace, the dashboard, a task's page, the API list, the export.
+    BenchPath("ledger-list", ledger_paths.LIST, auth="session", target_ratio=LIST),
+    BenchPath("ledger-deep", ledger_paths.deep_list_url, auth="session", target_ratio=LIST),
+    BenchPath("ledger-filtered", ledger_paths.filtered_list_url, auth="session", target_ratio=LIST),
+    BenchPath(
+        "workspace",
+        ledger_paths.WORKSPACE,
+        auth="session",
+        user=ledger_paths.WORKSPACE_USER,
+        target_ratio=LIST,
+    ),
+    BenchPath("dashboard", ledger_paths.DASHBOARD, auth="session", target_ratio=DASHBOARD),
+    BenchPath("task-page", ledger_paths.task_url, auth="session", target_ratio=LIST),
+    BenchPath("api-tasks", ledger_paths.API_TASKS, auth="token", target_ratio=LIST),
+    BenchPath("ledger-export", ledger_paths.export_url, auth="session", repeat=2),
     # Public suggestions: submit and track through the public API (same limits as the form).
     # Each request a sender of its own (X-Forwarded-For: {ip}); every 201 must be a new row.
     BenchPath(
