@@ -91,7 +91,10 @@ def unit_groups(
     week_end = today + dt.timedelta(days=DUE_SOON_DAYS)
     period = current_period(campaign)
     if period is not None:
-        owing = tasks.filter(pk__in=missing_reports(campaign, period).values("pk"))
+        # Like acceptance, the report is the lead unit's to write (a co-unit is refused).
+        owing = tasks.filter(
+            led_by_units_of(user), pk__in=missing_reports(campaign, period).values("pk")
+        )
     else:
         owing = tasks.none()
     return [

@@ -150,6 +150,17 @@ def test_a_co_unit_is_not_asked_to_accept_a_task_only_the_lead_unit_accepts(
     assert access.can(world.gjz_liaison, "ledger.act_for_unit", street)
 
 
+def test_a_co_unit_is_not_asked_for_the_lead_units_progress_report(world, desk, client_for):
+    # The shared task is Zhongshan's, accepted and owing this period's report.
+    shared = desk["shared"]
+    assert shared.status == "accepted" and not shared.reports.exists()
+    ganjingzi = groups_of(get(client_for(world.gjz_liaison)), "unit_groups")
+    assert "共建任务" not in ganjingzi["reports_due"]
+    assert "待报进展任务" in ganjingzi["reports_due"]
+    zhongshan = groups_of(get(client_for(world.zs_liaison)), "unit_groups")
+    assert "共建任务" in zhongshan["reports_due"]
+
+
 def test_zhongshan_liaison_sees_only_zhongshans_tasks(world, desk, client_for):
     response = get(client_for(world.zs_liaison))
     seen = set().union(*groups_of(response, "unit_groups").values())
