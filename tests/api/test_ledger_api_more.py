@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 
 import openpyxl
 import pytest
@@ -34,6 +33,7 @@ from campaigndesk.ledger.models import (
 from campaigndesk.ledger.periods import ensure_periods
 from tests.factories import UnitFactory
 
+from . import test_ledger_api as ledger_api
 from .conftest import API
 
 START = dt.date(2018, 10, 8)  # a Monday in phase one
@@ -53,25 +53,11 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-class Api:
-    """A client that speaks JSON in English to /api/v1/."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def get(self, path, **params):
-        return self.client.get(f"{API}{path}", {"lang": "en", **params})
+class Api(ledger_api.Api):
+    """The ledger tests' JSON client, with DELETE/PUT and multipart uploads."""
 
     def send(self, method, path, body=None):
-        sep = "&" if "?" in path else "?"
-        return getattr(self.client, method)(
-            f"{API}{path}{sep}lang=en",
-            json.dumps(body if body is not None else {}),
-            content_type="application/json",
-        )
-
-    def post(self, path, body=None):
-        return self.send("post", path, body)
+        return self._send(method, path, body)
 
     def upload(self, path, data):
         return self.client.post(f"{API}{path}?lang=en", data)
@@ -82,15 +68,7 @@ def api(api_client):
     return lambda user: Api(api_client(user))
 
 
-def make_task(world, title, unit, deadline=dt.date(2018, 11, 1), **fields) -> Task:
-    return actions.create_task(
-        world.office,
-        campaign=world.campaign,
-        title=title,
-        lead_unit=unit,
-        deadline=deadline,
-        **fields,
-    )
+make_task = ledger_api.make_task
 
 
 @pytest.fixture
