@@ -6,7 +6,8 @@ the server's SECRET_KEY, so a signed challenge made here is valid on the server)
 The public paths run the intake's abuse controls in full. Each request comes from a
 sender of its own: `X-Forwarded-For: {ip}` (the bench server trusts loopback as its
 proxy, TRUSTED_PROXIES), so the per-address limits count without refusing the bench.
-The submissions carry no contact, so the per-contact limit has nothing to count. Each
+Each submission leaves an email address of its own ({n}), so the per-contact limit
+counts too (a row per contact, as for citizens who leave one) and never trips. Each
 answers the check question with a ticket of its own (`{n}`) from a signed book, so
 each spends a token as a citizen's does, and a replay would be refused.
 """
@@ -34,9 +35,10 @@ def _campaign() -> Any:
 
 
 def submit_body(user: Any = None) -> str:
-    """A public API submission: the campaign, a title and text unique per request ({n}),
-    and the check question answered with ticket {n} of a book signed a minute ago (intake
-    refuses an answer given in under two seconds; the book lasts as a token does)."""
+    """A public API submission: the campaign, a title, text and email address unique per
+    request ({n}), and the check question answered with ticket {n} of a book signed a
+    minute ago (intake refuses an answer given in under two seconds; the book lasts as a
+    token does)."""
     from . import intake
 
     campaign = _campaign()
@@ -45,6 +47,7 @@ def submit_body(user: Any = None) -> str:
         "campaign": campaign.code if campaign else "",
         "title": "基准测试建议 {n}",
         "body": "这是基准测试提交的一条建议，编号 {n}，用于测量提交的吞吐量。",
+        "email": "bench-{n}@example.invalid",
         "challenge_token": f"{book}~{{n}}",
         "challenge_answer": 7,
     }

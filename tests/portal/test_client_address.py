@@ -12,7 +12,7 @@ from campaigndesk.perf.paths import by_name
 from campaigndesk.perf.probe import encode_body
 from campaigndesk.portal.queries import client_address
 from campaigndesk.suggestions import bench_paths, intake
-from campaigndesk.suggestions.models import Suggestion
+from campaigndesk.suggestions.models import IntakeThrottle, Suggestion
 
 from .conftest import frozen_clock
 
@@ -73,6 +73,8 @@ def test_the_bench_submissions_pass_every_limit_as_senders_of_their_own(bench_pr
     assert statuses == [201] * 12
     assert Suggestion.objects.count() == 12
     assert len(set(Suggestion.objects.values_list("client_hash", flat=True))) == 12
+    assert len(set(Suggestion.objects.values_list("email", flat=True))) == 12  # 12 contacts
+    assert IntakeThrottle.objects.filter(key__startswith="p:").count() == 12  # all counted
 
 
 def test_the_same_bench_ticket_twice_is_refused_and_one_address_is_still_limited(bench_proxy):
