@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET
 
 from campaigndesk.core.paging import per_page
 from campaigndesk.org import access
+from campaigndesk.org.forms import PlainSelect
 
 from .models import AuditRecord, Verb
 from .templatetags.audit import (
@@ -56,7 +57,7 @@ def _project_types() -> list[tuple[str, str]]:
 
 class TrailFilterForm(forms.Form):
     actor = forms.CharField(label=_("Who (user name)"), required=False, max_length=150)
-    type = forms.ChoiceField(label=_("Type of record"), required=False)
+    type = forms.ChoiceField(label=_("Type of record"), required=False, widget=PlainSelect)
     object_id = forms.CharField(label=_("Record id"), required=False, max_length=64)
     action = forms.CharField(label=_("Action"), required=False, max_length=80)
     since = forms.DateField(

@@ -118,3 +118,20 @@ def test_people_filter_shows_english_names_in_english(world):
         html = str(PersonFilterForm({}, actor=world.office)["unit"])
     assert f'<option value="{world.city.pk}">Dalian</option>' in html
     assert '<option value="" selected>All units</option>' in html
+
+
+def test_plain_select_marks_the_chosen_value_and_escapes_labels():
+    from django import forms
+
+    from campaigndesk.org.forms import PlainSelect
+
+    class F(forms.Form):
+        pick = forms.ChoiceField(
+            required=False, choices=[("", "All"), ("a", "<A>"), ("b", "B")], widget=PlainSelect
+        )
+
+    assert str(F({"pick": "b"})["pick"]) == (
+        '<select id="id_pick" name="pick"><option value="">All</option>'
+        '<option value="a">&lt;A&gt;</option><option value="b" selected>B</option></select>'
+    )
+    assert '<option value="" selected>All</option>' in str(F({})["pick"])
