@@ -104,18 +104,23 @@ def lua_string(text: str) -> str:
 DONE = """
 done = function(summary, latency, requests)
   local e = summary.errors
-  local counted = 0
-  for _, t in ipairs(threads) do counted = counted + (t:get("counted") or 0) end
+  local counted, sent, answered = 0, 0, 0
+  for _, t in ipairs(threads) do
+    counted = counted + (t:get("counted") or 0)
+    sent = sent + (t:get("sent") or 0)
+    answered = answered + (t:get("answered") or 0)
+  end
   io.write(string.format(
     'BENCH_RESULT {"requests": %.0f, "duration_us": %.0f, "bytes": %.0f, '
     .. '"errors_connect": %.0f, "errors_read": %.0f, "errors_write": %.0f, '
     .. '"errors_status": %.0f, "errors_timeout": %.0f, '
     .. '"p50_us": %.0f, "p95_us": %.0f, "p99_us": %.0f, "max_us": %.0f, "mean_us": %.1f, '
-    .. '"counted": %.0f, "counting": %s}\\n',
+    .. '"counted": %.0f, "counting": %s, "unanswered": %.0f}\\n',
     summary.requests, summary.duration, summary.bytes,
     e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    latency.max, latency.mean, counted, count_status and "true" or "false"))
+    latency.max, latency.mean, counted, count_status and "true" or "false",
+    math.max(0, sent - answered)))
 end
 """
 
@@ -133,13 +138,15 @@ end
 # to Lua, which costs a little, so the other paths go without.
 COUNT_RESPONSE = """
 counted = 0
+answered = 0
 response = function(status, headers, body)
+  answered = answered + 1
   if status == count_status then counted = counted + 1 end
 end
 """
 
 VARYING_REQUEST = """
-local sent = 0
+sent = 0
 local function fill(text, n, ip)
   local out = string.gsub(text, "{n}", n)
   out = string.gsub(out, "{ip}", ip)
@@ -176,7 +183,7 @@ def lua_script(req: Request, series: int | None = None) -> str:
     lines.append(THREADS)
     if req.count_status:
         lines.append(COUNT_RESPONSE)
-    if req.varies():
+    if req.varies() or req.count_status:
         lines.append(f"series = {series if series is not None else next_series()}")
         lines.append(f"prefix = {_PREFIX}")
         lines.append(
@@ -217,6 +224,7 @@ def parse_wrk_output(output: str) -> Measurement:
         p99_ms=data["p99_us"] / 1000,
         errors=errors,
         counted=int(data["counted"]) if data.get("counting") else None,
+        unanswered=int(data.get("unanswered", 0)) if data.get("counting") else None,
     )
 
 
@@ -293,6 +301,7 @@ class PythonLoad:
         latencies: list[float] = []
         errors = [0]
         counted = [0]
+        unanswered = [0]
         lock = threading.Lock()
         sent = [0]
         series = next_series()
@@ -301,7 +310,7 @@ class PythonLoad:
         def worker() -> None:
             conn = http.client.HTTPConnection(host, port, timeout=30)
             mine: list[float] = []
-            errs = hits = 0
+            errs = hits = cut = 0
             while time.monotonic() < deadline:
                 one = req
                 if varying:
@@ -319,6 +328,7 @@ class PythonLoad:
                     hits += resp.status == req.count_status
                 except (OSError, http.client.HTTPException):
                     errs += 1
+                    cut += 1  # sent, perhaps stored, but no answer was read
                     conn.close()
                     conn = http.client.HTTPConnection(host, port, timeout=30)
                 mine.append((time.perf_counter() - started) * 1000)
@@ -327,6 +337,7 @@ class PythonLoad:
                 latencies.extend(mine)
                 errors[0] += errs
                 counted[0] += hits
+                unanswered[0] += cut
 
         started = time.monotonic()
         threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
@@ -344,6 +355,7 @@ class PythonLoad:
             p99_ms=percentile(latencies, 99),
             errors=errors[0],
             counted=counted[0] if req.count_status else None,
+            unanswered=unanswered[0] if req.count_status else None,
         )
 
 
@@ -351,7 +363,7 @@ def sequential(req: Request, count: int) -> Measurement:
     """`count` requests one after another on one connection, for slow paths."""
     gen = PythonLoad()
     latencies: list[float] = []
-    errors = counted = 0
+    errors = counted = unanswered = 0
     series = next_series()
     for i in range(count):
         one = req.nth(series, 0, i + 1)
@@ -360,6 +372,7 @@ def sequential(req: Request, count: int) -> Measurement:
         latencies.append((time.perf_counter() - started) * 1000)
         errors += status is None or status >= 400
         counted += status is not None and status == req.count_status
+        unanswered += status is None
     latencies.sort()
     return Measurement(
         requests=count,
@@ -369,6 +382,7 @@ def sequential(req: Request, count: int) -> Measurement:
         p99_ms=percentile(latencies, 99),
         errors=errors,
         counted=counted if req.count_status else None,
+        unanswered=unanswered if req.count_status else None,
     )
 
 

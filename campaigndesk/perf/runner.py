@@ -18,7 +18,7 @@ from typing import Any
 
 from . import loadgen, prepare
 from .paths import BASELINE, BenchPath
-from .report import Measurement, PathResult, Run, apply_ratios
+from .report import FAIL, Measurement, PathResult, Run, apply_ratios
 from .server import MemorySampler, Server
 
 Say = Callable[[str], None]
@@ -223,10 +223,12 @@ def _bench_path(
     result.note = "; ".join(notes)
     if complaint:
         return result
-    acknowledged = 1  # the preflight's
+    acknowledged, unanswered = 1, 0  # the preflight's
     concurrency = path.concurrency or options.concurrency
     if options.warmup > 0 and not path.repeat:
-        acknowledged += gen.run(req, options.warmup, concurrency).counted or 0
+        warm = gen.run(req, options.warmup, concurrency)
+        acknowledged += warm.counted or 0
+        unanswered += warm.unanswered or 0
     started = time.monotonic()
     with MemorySampler(server) as memory:
         if path.repeat:
@@ -237,9 +239,10 @@ def _bench_path(
     m: Measurement = result.measurement
     if path.stored_table:
         result.acknowledged = acknowledged + (m.counted or 0)
+        result.unanswered = unanswered + (m.unanswered or 0)
         result.stored = prepare.rows_since(server.env["DATABASE_URL"], path.stored_table, mark)
         say(f"{path.name}: acknowledged {result.acknowledged:,}, stored {result.stored:,}")
-        if result.acknowledged != result.stored:
+        if result.count_verdict == FAIL:
             result.note = (result.note + "; " if result.note else "") + (
                 f"ERROR: acknowledged {result.acknowledged:,} but stored {result.stored:,}"
             )

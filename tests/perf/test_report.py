@@ -219,3 +219,19 @@ def test_a_write_path_reports_acknowledged_and_stored_and_a_difference_is_an_err
     write_json(str(out), to_json(run, MACHINE))
     saved = json.loads(out.read_text())["paths"][1]
     assert (saved["acknowledged"], saved["stored"], saved["count_verdict"]) == (1234, 1230, FAIL)
+
+
+def test_rows_stored_for_requests_cut_off_when_the_load_stopped_are_explained_not_errors():
+    submit = BenchPath("suggest-submit", "/s", method="POST", expect=201, stored_table="t")
+    plain = PathResult(BenchPath("healthz", "/healthz"), "/healthz", measured(4000.0))
+    cut = PathResult(submit, "/s", measured(100.0), acknowledged=100, stored=103)
+    cut.unanswered = 5
+    assert cut.count_verdict == PASS
+    text = render(a_run([plain, cut]), MACHINE)
+    assert "acknowledged 100, stored 103 (the 3 more were among the 5 requests cut off" in text
+    assert to_json(a_run([plain, cut]), MACHINE)["paths"][1]["unanswered"] == 5
+    cut.stored = 106  # more than were cut off: stored without an acknowledgement
+    assert cut.count_verdict == FAIL
+    cut.stored = 99  # an acknowledged submission is missing, whatever was cut off
+    assert cut.count_verdict == FAIL
+    assert "ERROR: they differ by -1" in render(a_run([plain, cut]), MACHINE)
