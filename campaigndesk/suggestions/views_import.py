@@ -48,6 +48,7 @@ def _context(form: ImportForm, report: importing.ImportReport | None = None) -> 
         "report": report,
         "max_rows": f"{importing.MAX_ROWS:,}",
         "max_mb": importing.MAX_IMPORT_BYTES // 1_048_576,
+        "inline_rows": import_jobs.INLINE_ROWS,
     }
 
 
