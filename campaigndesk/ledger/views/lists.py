@@ -27,12 +27,14 @@ from django.views.decorators.http import require_POST, require_safe
 from campaigndesk import clock
 from campaigndesk.campaigns.models import Campaign, KeyTask, Phase
 from campaigndesk.campaigns.queries import current_campaign, get_campaign_for_user
+from campaigndesk.core.bilingual import current_is_english
 from campaigndesk.org import access
 
 from .. import reminders, saved_filters, stats, workspace
 from ..filters import SORTS, LedgerFilter, keyset_page
 from ..models import Light, Task
 from ..queries import visible_tasks
+from .rows import ledger_rows
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -121,13 +123,27 @@ def _chosen(bound: Any) -> set[str]:
     return {str(value)}
 
 
+def _unit_choices(field: Any) -> list[tuple[str, str, int | None]]:
+    """The unit field's choices from plain values: hundreds of units per page, where
+    ModelChoiceField would make a model instance of each."""
+    english = current_is_english()
+    found: list[tuple[str, str, int | None]] = []
+    if field.empty_label is not None:
+        found.append(("", str(field.empty_label), None))
+    for pk, zh, en, depth in field.queryset.values_list("pk", "name_zh", "name_en", "depth"):
+        found.append((str(pk), (en or zh) if english else (zh or en), depth))
+    return found
+
+
 def _choices(bound: Any) -> list[tuple[str, str]]:
     """(value, label) of a choice field; units indented by their depth below the first."""
-    found = []
-    for value, label in bound.field.choices:
-        instance = getattr(value, "instance", None)
-        depth = getattr(instance, "depth", None) if bound.name == "unit" else None
-        found.append(("" if value is None else str(value), str(label), depth))
+    if bound.name == "unit":
+        found = _unit_choices(bound.field)
+    else:
+        found = [
+            ("" if value is None else str(value), str(label), None)
+            for value, label in bound.field.choices
+        ]
     top = min((d for _v, _l, d in found if d is not None), default=0)
     return [(v, "\u00a0\u00a0" * (d - top) + lab if d else lab) for v, lab, d in found]
 
@@ -228,10 +244,12 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
     else:
         page, counts = keyset_page(Task.objects.none(), "deadline", None, size), None
     sort = form.sort_order
+    can_remind = access.can(user, "ledger.supervise")
     context = {
         "form": form,
         "bar": filter_bar(form),
         "page": page,
+        "rows": ledger_rows(page.items, selectable=can_remind),
         "counts": counts,
         "light_links": [
             {
@@ -255,7 +273,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
         "list_url": _list_url(query),
         "next_url": _list_url(_with(query, cursor=page.next_cursor)) if page.next_cursor else None,
         "saved": saved_filters.filters_of(user),
-        "can_remind": access.can(user, "ledger.supervise"),
+        "can_remind": can_remind,
         "remind_form": RemindForm(None, user),
         "remind_max": reminders.MAX_MANUAL_BATCH,
     }
