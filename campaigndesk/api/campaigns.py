@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as Reply
+from pydantic import StringConstraints
 
-from campaigndesk.campaigns import queries
-from campaigndesk.campaigns.models import Campaign, CampaignStatus, ReportingCycle
+from campaigndesk.campaigns import actions, queries
+from campaigndesk.campaigns.models import Campaign, CampaignStatus, KeyTask, Phase, ReportingCycle
 from campaigndesk.org import access
 
 from .auth import person
@@ -18,6 +23,8 @@ from .common import Id, Page, PageQuery, SearchText, StrictQuery, keyset_page, r
 from .org import UnitRef
 
 router = Router(tags=["campaigns"])
+
+NO_SUCH_UNIT = gettext_lazy("There is no such unit among the units you can see.")
 
 StatusCode = Literal[tuple(CampaignStatus.values)]  # type: ignore[valid-type]
 CycleCode = Literal[tuple(ReportingCycle.values)]  # type: ignore[valid-type]
@@ -156,3 +163,180 @@ def list_key_tasks(request: HttpRequest, campaign_id: Id, filters: Query[PageQue
     """The campaign's key tasks in order, each with its lead unit."""
     campaign = queries.get_campaign_for_user(person(request), campaign_id)
     return keyset_page(request, queries.key_tasks_of(campaign), filters, order=["number"])
+
+
+# --- setting up phases and key tasks ------------------------------------------------------------
+# The office's campaign screens: add, change and delete phases and key tasks through
+# `campaigns.actions` (audited; a phase must lie inside the campaign and overlap no other,
+# numbers are used once per campaign, and a phase or key task in use cannot be deleted).
+
+NO_NUL = r"^[^\x00]*$"
+Number = Annotated[int, Field(ge=1, le=32767)]
+
+
+def _text(max_length: int, min_length: int = 0) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=min_length > 0,
+            min_length=min_length,
+            max_length=max_length,
+            pattern=NO_NUL,
+        ),
+    ]
+
+
+LongText = _text(10000)
+KeyTaskCode = Annotated[str, StringConstraints(max_length=20, pattern=r"^[A-Za-z0-9_-]*$")]
+
+
+class PhaseIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    number: Number
+    name_zh: _text(120, 1)  # type: ignore[valid-type]
+    name_en: _text(200) = ""  # type: ignore[valid-type]
+    starts_on: dt.date
+    ends_on: dt.date
+    aim_zh: LongText = ""  # type: ignore[valid-type]
+    aim_en: LongText = ""  # type: ignore[valid-type]
+
+
+class PhasePatch(Schema):
+    """Only the fields sent change."""
+
+    model_config = {"extra": "forbid"}
+
+    number: Number = None  # type: ignore[assignment]
+    name_zh: _text(120, 1) = None  # type: ignore[valid-type]
+    name_en: _text(200) = None  # type: ignore[valid-type]
+    starts_on: dt.date = None  # type: ignore[assignment]
+    ends_on: dt.date = None  # type: ignore[assignment]
+    aim_zh: LongText = None  # type: ignore[valid-type]
+    aim_en: LongText = None  # type: ignore[valid-type]
+
+
+class KeyTaskIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    number: Number
+    code: KeyTaskCode = ""  # type: ignore[valid-type]
+    title_zh: _text(200, 1)  # type: ignore[valid-type]
+    title_en: _text(300) = ""  # type: ignore[valid-type]
+    content_zh: LongText = ""  # type: ignore[valid-type]
+    content_en: LongText = ""  # type: ignore[valid-type]
+    lead_unit: Id | None = Field(None, description="The unit that leads it.")
+
+
+class KeyTaskPatch(Schema):
+    """Only the fields sent change; `lead_unit: null` clears the lead unit."""
+
+    model_config = {"extra": "forbid"}
+
+    number: Number = None  # type: ignore[assignment]
+    code: KeyTaskCode = None  # type: ignore[valid-type]
+    title_zh: _text(200, 1) = None  # type: ignore[valid-type]
+    title_en: _text(300) = None  # type: ignore[valid-type]
+    content_zh: LongText = None  # type: ignore[valid-type]
+    content_en: LongText = None  # type: ignore[valid-type]
+    lead_unit: Id | None = None
+
+
+def _sent(payload: Schema) -> dict[str, Any]:
+    return {name: getattr(payload, name) for name in payload.model_fields_set}
+
+
+def _key_task_fields(user: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    if fields.get("lead_unit") is not None:
+        unit = access.visible_units(user).filter(pk=fields["lead_unit"], is_active=True).first()
+        if unit is None:
+            raise ValidationError({"lead_unit": NO_SUCH_UNIT})
+        fields["lead_unit"] = unit
+    return fields
+
+
+def _part(model: type[Phase] | type[KeyTask], user: Any, pk: int) -> Any:
+    """The phase or key task, 404 when there is none or its campaign is hidden."""
+    part = model.objects.select_related("campaign").filter(pk=pk).first()
+    if part is None or not access.can(user, "campaigns.view", part.campaign):
+        raise Http404
+    return part
+
+
+@router.post(
+    "/campaigns/{campaign_id}/phases",
+    response=responses(PhaseOut, 400, 403, 404, ok_status=201),
+    summary="Add a phase",
+)
+def create_phase(
+    request: HttpRequest, campaign_id: Id, payload: PhaseIn, query: Query[StrictQuery]
+) -> Any:
+    """The office adds a phase inside the campaign's dates, overlapping no other."""
+    user = person(request)
+    campaign = queries.get_campaign_for_user(user, campaign_id)
+    return Reply(201, actions.create_phase(user, campaign, **payload.dict()))
+
+
+@router.patch(
+    "/phases/{phase_id}", response=responses(PhaseOut, 400, 403, 404), summary="Change a phase"
+)
+def update_phase(
+    request: HttpRequest, phase_id: Id, payload: PhasePatch, query: Query[StrictQuery]
+) -> Any:
+    user = person(request)
+    return actions.update_phase(user, _part(Phase, user, phase_id), _sent(payload))
+
+
+@router.delete(
+    "/phases/{phase_id}", response=responses(PhaseOut, 403, 404), summary="Delete a phase"
+)
+def delete_phase(request: HttpRequest, phase_id: Id, query: Query[StrictQuery]) -> Any:
+    """A phase that tasks still name cannot be deleted (422). The answer is the phase as
+    it was."""
+    user = person(request)
+    phase = _part(Phase, user, phase_id)
+    gone = copy.copy(phase)  # deleting clears the instance's pk
+    actions.delete_phase(user, phase)
+    return gone
+
+
+@router.post(
+    "/campaigns/{campaign_id}/key-tasks",
+    response=responses(KeyTaskOut, 400, 403, 404, ok_status=201),
+    summary="Add a key task",
+)
+def create_key_task(
+    request: HttpRequest, campaign_id: Id, payload: KeyTaskIn, query: Query[StrictQuery]
+) -> Any:
+    user = person(request)
+    campaign = queries.get_campaign_for_user(user, campaign_id)
+    fields = _key_task_fields(user, payload.dict())
+    return Reply(201, actions.create_key_task(user, campaign, **fields))
+
+
+@router.patch(
+    "/key-tasks/{key_task_id}",
+    response=responses(KeyTaskOut, 400, 403, 404),
+    summary="Change a key task",
+)
+def update_key_task(
+    request: HttpRequest, key_task_id: Id, payload: KeyTaskPatch, query: Query[StrictQuery]
+) -> Any:
+    user = person(request)
+    key_task = _part(KeyTask, user, key_task_id)
+    return actions.update_key_task(user, key_task, _key_task_fields(user, _sent(payload)))
+
+
+@router.delete(
+    "/key-tasks/{key_task_id}",
+    response=responses(KeyTaskOut, 403, 404),
+    summary="Delete a key task",
+)
+def delete_key_task(request: HttpRequest, key_task_id: Id, query: Query[StrictQuery]) -> Any:
+    """A key task that tasks or plans still name cannot be deleted (422). The answer is
+    the key task as it was."""
+    user = person(request)
+    key_task = _part(KeyTask, user, key_task_id)
+    gone = copy.copy(key_task)
+    actions.delete_key_task(user, key_task)
+    return gone

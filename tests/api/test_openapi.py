@@ -28,8 +28,10 @@ PATHS = {
     "/api/v1/me": {"get"},
     "/api/v1/campaigns": {"get"},
     "/api/v1/campaigns/{campaign_id}": {"get"},
-    "/api/v1/campaigns/{campaign_id}/phases": {"get"},
-    "/api/v1/campaigns/{campaign_id}/key-tasks": {"get"},
+    "/api/v1/campaigns/{campaign_id}/phases": {"get", "post"},
+    "/api/v1/campaigns/{campaign_id}/key-tasks": {"get", "post"},
+    "/api/v1/phases/{phase_id}": {"patch", "delete"},
+    "/api/v1/key-tasks/{key_task_id}": {"patch", "delete"},
     "/api/v1/tokens": {"get", "post"},
     "/api/v1/tokens/{token_id}": {"delete"},
     # The public API (campaigndesk/api/public.py): no sign-in, so no 401 and no security.
@@ -222,6 +224,8 @@ def test_every_response_is_declared_and_every_error_is_json(
         ).pk,
         "kind": "progress",
         "attachment_id": attachment.pk,
+        "phase_id": world.phase1.pk,
+        "key_task_id": world.key_task.pk,
         "suggestion_id": intake.submit(
             campaign=world.campaign, title="建议", body="建议的内容写在这里。", client="t"
         ).suggestion.pk,

@@ -1,0 +1,106 @@
+"""The office's campaign set-up screens under /api/v1/: phases and key tasks added,
+changed and deleted through the audited campaign actions, by the office only."""
+
+from __future__ import annotations
+
+import pytest
+
+from campaigndesk.audit.models import AuditRecord
+from campaigndesk.audit.trail import verify
+from campaigndesk.campaigns.models import KeyTask, Phase
+from campaigndesk.ledger import actions as ledger_actions
+
+from . import test_ledger_api_more as more
+
+
+@pytest.fixture
+def api(api_client):
+    return lambda user: more.Api(api_client(user))
+
+
+def phase_body(world, number=2, **extra):
+    return {
+        "number": number,
+        "name_zh": "第二阶段",
+        "starts_on": "2019-01-01",
+        "ends_on": "2019-02-28",
+        **extra,
+    }
+
+
+def test_the_office_adds_changes_and_deletes_a_phase_audited(world, api):
+    office = api(world.office)
+    path = f"/campaigns/{world.campaign.pk}/phases"
+    made = office.post(path, phase_body(world))
+    assert made.status_code == 201, made.content
+    phase = made.json()
+    assert phase["number"] == 2 and phase["name_zh"] == "第二阶段"
+    changed = office.send("patch", f"/phases/{phase['id']}", {"name_en": "Phase two"})
+    assert changed.status_code == 200 and changed.json()["name_en"] == "Phase two"
+    listed = office.get(path).json()["items"]
+    assert [p["number"] for p in listed] == [1, 2]
+    gone = office.send("delete", f"/phases/{phase['id']}")
+    assert gone.status_code == 200 and gone.json()["id"] == phase["id"]
+    assert not Phase.objects.filter(pk=phase["id"]).exists()
+    done = set(AuditRecord.objects.values_list("action", flat=True))
+    assert {"campaigns.create_phase", "campaigns.update_phase", "campaigns.delete_phase"} <= done
+    assert verify().ok
+
+
+def test_the_office_adds_changes_and_deletes_a_key_task(world, api):
+    office = api(world.office)
+    body = {"number": 2, "code": "KT-2", "title_zh": "重点任务二", "lead_unit": world.bureau.pk}
+    made = office.post(f"/campaigns/{world.campaign.pk}/key-tasks", body)
+    assert made.status_code == 201, made.content
+    key_task = made.json()
+    assert key_task["lead_unit"]["id"] == world.bureau.pk
+    changed = office.send("patch", f"/key-tasks/{key_task['id']}", {"lead_unit": None})
+    assert changed.status_code == 200 and changed.json()["lead_unit"] is None
+    assert office.send("delete", f"/key-tasks/{key_task['id']}").status_code == 200
+    assert not KeyTask.objects.filter(pk=key_task["id"]).exists()
+    assert AuditRecord.objects.filter(action="campaigns.create_key_task").count() == 1
+
+
+def test_only_the_office_sets_a_campaign_up(world, api):
+    phase, key_task = world.phase1, world.key_task
+    for persona in (world.gjz_liaison, world.gjz_head, world.leader, world.viewer):
+        client = api(persona)
+        more.error(client.post(f"/campaigns/{world.campaign.pk}/phases", phase_body(world)), 403)
+        more.error(client.send("patch", f"/phases/{phase.pk}", {"name_en": "x"}), 403)
+        more.error(client.send("delete", f"/phases/{phase.pk}"), 403)
+        body = {"number": 2, "title_zh": "x"}
+        more.error(client.post(f"/campaigns/{world.campaign.pk}/key-tasks", body), 403)
+        more.error(client.send("patch", f"/key-tasks/{key_task.pk}", {"title_en": "x"}), 403)
+        more.error(client.send("delete", f"/key-tasks/{key_task.pk}"), 403)
+    more.error(api(world.citizen).send("delete", f"/phases/{phase.pk}"), 401)
+    assert Phase.objects.count() == 1 and KeyTask.objects.count() == 1
+
+
+def test_bad_set_up_is_a_422_and_writes_nothing(world, api):
+    office = api(world.office)
+    phases = f"/campaigns/{world.campaign.pk}/phases"
+    more.error(office.post(phases, phase_body(world, number=1)))  # number taken
+    more.error(office.post(phases, phase_body(world, starts_on="2030-01-01", ends_on="2030-02-01")))
+    more.error(office.post(phases, phase_body(world, name_zh=" ")))
+    more.error(office.post(phases, phase_body(world, colour="red")))
+    more.error(office.send("patch", f"/phases/{world.phase1.pk}", {"number": 0}))
+    key_tasks = f"/campaigns/{world.campaign.pk}/key-tasks"
+    more.error(office.post(key_tasks, {"number": 1, "title_zh": "x"}))  # number taken
+    more.error(office.post(key_tasks, {"number": 3, "title_zh": "x", "code": "no spaces"}))
+    more.error(office.post(key_tasks, {"number": 3, "title_zh": "x", "lead_unit": 999999}))
+    more.error(office.post("/campaigns/999999/key-tasks", {"number": 3, "title_zh": "x"}), 404)
+    more.error(office.send("patch", "/key-tasks/999999", {"title_en": "x"}), 404)
+    # In use: a task names the key task and the phase.
+    ledger_actions.create_task(
+        world.office,
+        campaign=world.campaign,
+        title="任务",
+        lead_unit=world.ganjingzi,
+        starts_on=world.campaign.starts_on,
+        deadline=world.campaign.ends_on,
+        key_task=world.key_task,
+        phase=world.phase1,
+    )
+    more.error(office.send("delete", f"/key-tasks/{world.key_task.pk}"))
+    more.error(office.send("delete", f"/phases/{world.phase1.pk}"))
+    assert Phase.objects.count() == 1 and KeyTask.objects.count() == 1
