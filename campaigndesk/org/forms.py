@@ -87,26 +87,25 @@ class UnitTreeSelect(forms.Select):
         return SafeString("".join(parts))
 
 
-def unit_filter_field(actor: Any, **kwargs: Any) -> UnitChoiceField:
-    """A choice of the units the actor sees, for list filters (rendered by UnitTreeSelect)."""
-    field = UnitChoiceField(
-        access.visible_units(actor),
-        base_depth=access.scope_depth(actor),
-        widget=UnitTreeSelect,
-        **kwargs,
-    )
+def _unit_tree_field(queryset: Any, base_depth: int, **kwargs: Any) -> UnitChoiceField:
+    field = UnitChoiceField(queryset, base_depth=base_depth, widget=UnitTreeSelect, **kwargs)
     widget = field.widget
     widget.units, widget.base_depth = field.queryset, field.base_depth
     widget.empty_label = None if field.empty_label is None else str(field.empty_label)
     return field
 
 
+def unit_filter_field(actor: Any, **kwargs: Any) -> UnitChoiceField:
+    """A choice of the units the actor sees, for list filters."""
+    return _unit_tree_field(
+        access.visible_units(actor), base_depth=access.scope_depth(actor), **kwargs
+    )
+
+
 def managed_units_field(actor: Any, **kwargs: Any) -> UnitChoiceField:
     """A choice of the units the actor may manage (office scope)."""
-    return UnitChoiceField(
-        access.visible_units(actor, [Role.OFFICE]),
-        base_depth=access.scope_depth(actor),
-        **kwargs,
+    return _unit_tree_field(
+        access.visible_units(actor, [Role.OFFICE]), base_depth=access.scope_depth(actor), **kwargs
     )
 
 
