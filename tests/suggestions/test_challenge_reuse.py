@@ -157,3 +157,36 @@ def test_the_public_api_refuses_a_replayed_token_with_422(world):
     assert again.status_code == 422
     assert "already used" in again.json()["detail"]
     assert Suggestion.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_servers_spending_one_token_at_once_only_one_succeeds():
+    """Each thread has its own database connection, as two app servers would."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("the in-memory test database locks whole tables; run with PostgreSQL")
+    token, answer = solved()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def attempt():
+        try:
+            barrier.wait()
+            intake.check_challenge(token, answer)
+            outcomes.append("ok")
+        except ValidationError as exc:
+            outcomes.append(" ".join(exc.messages))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes)[-1] == "ok" and outcomes.count("ok") == 1, outcomes
+    assert all("already used" in o for o in outcomes if o != "ok")
+    assert ChallengeUse.objects.count() == 1
