@@ -15,7 +15,14 @@ from ninja.responses import Status as Reply
 from pydantic import StringConstraints
 
 from campaigndesk.campaigns import actions, queries
-from campaigndesk.campaigns.models import Campaign, CampaignStatus, KeyTask, Phase, ReportingCycle
+from campaigndesk.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    KeyTask,
+    Phase,
+    ReportingCycle,
+    WorkCalendar,
+)
 from campaigndesk.org import access
 
 from .auth import person
@@ -340,3 +347,109 @@ def delete_key_task(request: HttpRequest, key_task_id: Id, query: Query[StrictQu
     gone = copy.copy(key_task)
     actions.delete_key_task(user, key_task)
     return gone
+
+
+# --- creating and changing campaigns -----------------------------------------------------------
+
+Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")]
+Days = Annotated[int, Field(ge=0, le=90)]
+Points = Annotated[int, Field(ge=0, le=100)]
+NO_SUCH_CALENDAR = gettext_lazy("There is no such working-day calendar.")
+
+
+class CampaignIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    code: Code = Field(description="Used in addresses, e.g. dalian-2018.")  # type: ignore[valid-type]
+    title_zh: _text(200, 1)  # type: ignore[valid-type]
+    title_en: _text(300) = ""  # type: ignore[valid-type]
+    theme_zh: _text(200) = ""  # type: ignore[valid-type]
+    theme_en: _text(400) = ""  # type: ignore[valid-type]
+    summary_zh: LongText = ""  # type: ignore[valid-type]
+    summary_en: LongText = ""  # type: ignore[valid-type]
+    starts_on: dt.date
+    ends_on: dt.date
+    status: StatusCode = CampaignStatus.PREPARING  # type: ignore[valid-type]
+    calendar: Id | None = Field(None, description="Leave out to give it a calendar of its own.")
+    reporting_cycle: CycleCode = ReportingCycle.WEEKLY  # type: ignore[valid-type]
+    warning_window_days: Days = 3
+    accept_limit_days: Days = 3
+    return_limit_days: Days = 3
+    remind_before_days: Days = 3
+    lag_yellow_points: Points = 10
+    lag_red_points: Points = 30
+    lead_unit: Id | None = Field(None, description="The leading group.")
+    office_unit: Id | None = Field(None, description="The leading group's office.")
+    is_public: bool = True
+
+
+class CampaignPatch(Schema):
+    """Only the fields sent change; `lead_unit` and `office_unit` may be null."""
+
+    model_config = {"extra": "forbid"}
+
+    code: Code = None  # type: ignore[valid-type]
+    title_zh: _text(200, 1) = None  # type: ignore[valid-type]
+    title_en: _text(300) = None  # type: ignore[valid-type]
+    theme_zh: _text(200) = None  # type: ignore[valid-type]
+    theme_en: _text(400) = None  # type: ignore[valid-type]
+    summary_zh: LongText = None  # type: ignore[valid-type]
+    summary_en: LongText = None  # type: ignore[valid-type]
+    starts_on: dt.date = None  # type: ignore[assignment]
+    ends_on: dt.date = None  # type: ignore[assignment]
+    status: StatusCode = None  # type: ignore[valid-type]
+    calendar: Id = None  # type: ignore[assignment]
+    reporting_cycle: CycleCode = None  # type: ignore[valid-type]
+    warning_window_days: Days = None  # type: ignore[assignment]
+    accept_limit_days: Days = None  # type: ignore[assignment]
+    return_limit_days: Days = None  # type: ignore[assignment]
+    remind_before_days: Days = None  # type: ignore[assignment]
+    lag_yellow_points: Points = None  # type: ignore[assignment]
+    lag_red_points: Points = None  # type: ignore[assignment]
+    lead_unit: Id | None = None
+    office_unit: Id | None = None
+    is_public: bool = None  # type: ignore[assignment]
+
+
+def _campaign_fields(user: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """Ids to rows: units among those the caller sees, an existing calendar."""
+    for name in ("lead_unit", "office_unit"):
+        if fields.get(name) is not None:
+            unit = access.visible_units(user).filter(pk=fields[name], is_active=True).first()
+            if unit is None:
+                raise ValidationError({name: NO_SUCH_UNIT})
+            fields[name] = unit
+    if fields.get("calendar") is not None:
+        calendar = WorkCalendar.objects.filter(pk=fields["calendar"]).first()
+        if calendar is None:
+            raise ValidationError({"calendar": NO_SUCH_CALENDAR})
+        fields["calendar"] = calendar
+    return fields
+
+
+@router.post(
+    "/campaigns",
+    response=responses(CampaignOut, 400, 403, ok_status=201),
+    summary="Create a campaign",
+)
+def create_campaign(request: HttpRequest, payload: CampaignIn, query: Query[StrictQuery]) -> Any:
+    """The office sets up a campaign; its phases and key tasks are added next."""
+    user = person(request)
+    access.require(user, "campaigns.manage")
+    campaign = actions.create_campaign(user, **_campaign_fields(user, payload.dict()))
+    return Reply(201, queries.get_campaign_for_user(user, campaign.pk, queryset=_campaigns()))
+
+
+@router.patch(
+    "/campaigns/{campaign_id}",
+    response=responses(CampaignOut, 400, 403, 404),
+    summary="Change a campaign",
+)
+def update_campaign(
+    request: HttpRequest, campaign_id: Id, payload: CampaignPatch, query: Query[StrictQuery]
+) -> Any:
+    """Its dates must still hold its phases; the code stays unique."""
+    user = person(request)
+    campaign = queries.get_campaign_for_user(user, campaign_id)
+    actions.update_campaign(user, campaign, _campaign_fields(user, _sent(payload)))
+    return queries.get_campaign_for_user(user, campaign.pk, queryset=_campaigns())

@@ -104,3 +104,56 @@ def test_bad_set_up_is_a_422_and_writes_nothing(world, api):
     more.error(office.send("delete", f"/key-tasks/{world.key_task.pk}"))
     more.error(office.send("delete", f"/phases/{world.phase1.pk}"))
     assert Phase.objects.count() == 1 and KeyTask.objects.count() == 1
+
+
+# --- campaigns ----------------------------------------------------------------------------------
+
+CAMPAIGN = {
+    "code": "dalian-2019",
+    "title_zh": "2019年营商环境建设年",
+    "starts_on": "2019-01-01",
+    "ends_on": "2019-12-31",
+}
+
+
+def test_the_office_creates_and_changes_a_campaign_audited(world, api):
+    office = api(world.office)
+    made = office.post("/campaigns", {**CAMPAIGN, "office_unit": world.office_unit.pk})
+    assert made.status_code == 201, made.content
+    campaign = made.json()
+    assert campaign["code"] == "dalian-2019" and campaign["status"] == "preparing"
+    assert campaign["office_unit"]["id"] == world.office_unit.pk and campaign["phase_count"] == 0
+    changed = office.send(
+        "patch", f"/campaigns/{campaign['id']}", {"title_en": "Year of 2019", "office_unit": None}
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["title_en"] == "Year of 2019" and changed.json()["office_unit"] is None
+    done = AuditRecord.objects.filter(
+        action__in=["campaigns.create_campaign", "campaigns.update_campaign"]
+    )
+    assert done.count() == 2
+    assert verify().ok
+
+
+def test_only_the_office_creates_or_changes_a_campaign(world, api):
+    for persona in (world.gjz_liaison, world.leader, world.viewer, world.nobody):
+        more.error(api(persona).post("/campaigns", CAMPAIGN), 403)
+        patch = api(persona).send("patch", f"/campaigns/{world.campaign.pk}", {"title_en": "x"})
+        assert patch.status_code in (403, 404), patch.content
+    more.error(api(world.citizen).post("/campaigns", CAMPAIGN), 401)
+    world.campaign.refresh_from_db()
+    assert world.campaign.title_en != "x"
+
+
+def test_bad_campaigns_are_a_422(world, api):
+    office = api(world.office)
+    more.error(office.post("/campaigns", {**CAMPAIGN, "code": "no spaces"}))
+    more.error(office.post("/campaigns", {**CAMPAIGN, "code": world.campaign.code}))
+    more.error(office.post("/campaigns", {**CAMPAIGN, "ends_on": "2018-12-31"}))
+    more.error(office.post("/campaigns", {**CAMPAIGN, "lead_unit": 999999}))
+    more.error(office.post("/campaigns", {**CAMPAIGN, "calendar": 999999}))
+    more.error(office.post("/campaigns", {**CAMPAIGN, "warning_window_days": 91}))
+    # Its phase would no longer fit.
+    more.error(office.send("patch", f"/campaigns/{world.campaign.pk}", {"ends_on": "2018-10-01"}))
+    more.error(office.send("patch", "/campaigns/999999", {"title_en": "x"}), 404)
+    assert not AuditRecord.objects.filter(action="campaigns.create_campaign").exists()
