@@ -8,8 +8,7 @@ more kinds of bad date and junk in an import, a deadline before the start on a s
 a child task outside its parent's unit tree when it is reassigned or split to a unit
 the person can see, and illegal state changes across the workflow, screen and API alike.
 
-The ledger import has no API address yet (see the report of issue #4), so imports are
-checked on the screen only.
+Imports go through the screen and through POST /api/v1/imports alike.
 """
 
 from __future__ import annotations
@@ -223,6 +222,76 @@ def test_a_progress_import_with_a_bad_percentage_writes_nothing(world, ui, accep
     job = ImportJob.objects.get()
     assert job.status == ImportStatus.REFUSED
     assert "“a lot” is not a whole number." in [p["message"] for p in job.report["errors"]]
+    assert state() == before
+
+
+# --- the same files through the API ----------------------------------------------------------------
+
+
+def api_upload(client, file, kind="tasks", campaign=None):
+    data = {"kind": kind, "file": file}
+    if campaign is not None:
+        data["campaign"] = campaign.pk
+    return client.post(f"{API}/imports?lang=en", data)
+
+
+API_BAD_FILES = {
+    "not-xlsx": (lambda: SimpleUploadedFile("tasks.xlsx", b"%PDF-1.4 not a workbook"), 422),
+    "wrong-columns": (lambda: xlsx([["x", "GJZ"]], header=["任务名称", "牵头单位", "备注"]), 422),
+    "ten-megabytes-of-junk": (
+        lambda: SimpleUploadedFile("big.xlsx", os.urandom(10 * 1024 * 1024)),
+        422,
+    ),
+    "more-than-ten-megabytes": (
+        lambda: SimpleUploadedFile(
+            "bigger.xlsx", b"PK\x03\x04" + b"x" * (10 * 1024 * 1024 + 70_000)
+        ),
+        413,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(API_BAD_FILES))
+def test_a_bad_import_file_is_refused_by_the_api_and_writes_nothing(world, client_for, name):
+    make, status = API_BAD_FILES[name]
+    before = state()
+    response = api_upload(client_for(world.office), make(), campaign=world.campaign)
+    assert response.status_code == status, response.content[:2000]
+    assert response.json()["detail"]  # a message, not an empty error
+    assert state() == before
+    assert not Task.objects.exists()
+
+
+def test_wrong_columns_through_the_api_name_what_is_missing(world, client_for):
+    file = xlsx([["x", "GJZ"]], header=["任务名称", "牵头单位", "备注"])
+    response = api_upload(client_for(world.office), file, campaign=world.campaign)
+    assert response.status_code == 422
+    text = json.dumps(response.json(), ensure_ascii=False)
+    assert "完成时限" in text and "备注" in text and "Expected columns" in text
+
+
+@pytest.mark.parametrize(
+    "row, column, fragment",
+    [
+        (task_row(2, unit="Atlantis"), "牵头单位 (C)", "“Atlantis” is unknown"),
+        (task_row(2, deadline="2018-02-30"), "完成时限 (G)", "is not a date"),
+        (task_row(2, deadline=dt.date(2018, 10, 1)), "完成时限 (G)", "before the start"),
+    ],
+    ids=["unknown-unit", "bad-date", "deadline-before-start"],
+)
+def test_a_bad_row_through_the_api_is_a_422_naming_row_and_column(
+    world, client_for, row, column, fragment
+):
+    before = state()
+    response = api_upload(
+        client_for(world.office), xlsx([task_row(1), row]), campaign=world.campaign
+    )
+    assert response.status_code == 422, response.content[:2000]
+    body = response.json()
+    assert [e["loc"] for e in body["errors"]] == [["file", 3, column]]
+    assert fragment in body["errors"][0]["msg"] and body["detail"].startswith(
+        "Nothing was imported"
+    )
     assert state() == before
 
 
