@@ -453,3 +453,67 @@ def update_campaign(
     campaign = queries.get_campaign_for_user(user, campaign_id)
     actions.update_campaign(user, campaign, _campaign_fields(user, _sent(payload)))
     return queries.get_campaign_for_user(user, campaign.pk, queryset=_campaigns())
+
+
+# --- the working-day calendar -------------------------------------------------------------------
+
+
+class CalendarDayOut(Schema):
+    id: int
+    date: dt.date
+    is_workday: bool = Field(description="true: worked although the package says off.")
+    note: str
+
+
+class CalendarDayPage(Page[CalendarDayOut]):
+    calendar: CalendarRef = Field(description="Other campaigns may share it.")
+
+
+class CalendarDayIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    is_workday: bool
+    note: _text(80) = ""  # type: ignore[valid-type]
+
+
+@router.get(
+    "/campaigns/{campaign_id}/calendar-days",
+    response=responses(CalendarDayPage, 403, 404),
+    summary="List the calendar's exception days",
+)
+def list_calendar_days(request: HttpRequest, campaign_id: Id, filters: Query[PageQuery]) -> Any:
+    """The days the office made working days or days off on the campaign's calendar,
+    latest first (the public holiday package decides the rest)."""
+    campaign = queries.get_campaign_for_user(
+        person(request), campaign_id, Campaign.objects.select_related("calendar")
+    )
+    page = keyset_page(
+        request, queries.calendar_days(campaign.calendar), filters, order=["-date", "-id"]
+    )
+    return {**page, "calendar": campaign.calendar}
+
+
+@router.put(
+    "/campaigns/{campaign_id}/calendar-days/{date}",
+    response={**responses(CalendarDayOut, 400, 403, 404), 201: CalendarDayOut},
+    summary="Make a day a working day or a day off",
+)
+def set_calendar_day(
+    request: HttpRequest,
+    campaign_id: Id,
+    date: dt.date,
+    payload: CalendarDayIn,
+    query: Query[StrictQuery],
+) -> Any:
+    """On the campaign's calendar (and so for every campaign sharing it): 201 for a new
+    exception, 200 when it changes one."""
+    user = person(request)
+    campaign = queries.get_campaign_for_user(
+        user, campaign_id, Campaign.objects.select_related("calendar")
+    )
+    access.require(user, "campaigns.manage", campaign)
+    existed = queries.calendar_days(campaign.calendar).filter(date=date).exists()
+    day = actions.set_calendar_day(
+        user, campaign.calendar, date, is_workday=payload.is_workday, note=payload.note
+    )
+    return Reply(200 if existed else 201, day)

@@ -3,11 +3,13 @@ changed and deleted through the audited campaign actions, by the office only."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from campaigndesk.audit.models import AuditRecord
 from campaigndesk.audit.trail import verify
-from campaigndesk.campaigns.models import KeyTask, Phase
+from campaigndesk.campaigns.models import CalendarDay, KeyTask, Phase
 from campaigndesk.ledger import actions as ledger_actions
 
 from . import test_ledger_api_more as more
@@ -157,3 +159,53 @@ def test_bad_campaigns_are_a_422(world, api):
     more.error(office.send("patch", f"/campaigns/{world.campaign.pk}", {"ends_on": "2018-10-01"}))
     more.error(office.send("patch", "/campaigns/999999", {"title_en": "x"}), 404)
     assert not AuditRecord.objects.filter(action="campaigns.create_campaign").exists()
+
+
+# --- the working-day calendar -------------------------------------------------------------------
+
+
+def test_the_office_marks_calendar_days(world, api):
+    office = api(world.office)
+    path = f"/campaigns/{world.campaign.pk}/calendar-days"
+    made = office.send("put", f"{path}/2018-10-08", {"is_workday": False, "note": "台风"})
+    assert made.status_code == 201, made.content
+    changed = office.send("put", f"{path}/2018-10-08", {"is_workday": True})
+    assert changed.status_code == 200 and changed.json()["is_workday"] is True
+    listed = api(world.gjz_liaison).get(path).json()  # everyone with a role reads it
+    assert [d["date"] for d in listed["items"]] == ["2018-10-08"]
+    assert listed["calendar"]["id"] == world.campaign.calendar_id
+    assert AuditRecord.objects.filter(action="campaigns.set_calendar_day").count() == 2
+
+
+def test_only_the_office_marks_calendar_days_and_bad_input_is_a_422(world, api):
+    path = f"/campaigns/{world.campaign.pk}/calendar-days"
+    for persona in (world.gjz_liaison, world.leader, world.viewer):
+        more.error(api(persona).send("put", f"{path}/2018-10-08", {"is_workday": False}), 403)
+    more.error(api(world.citizen).get(path), 401)
+    office = api(world.office)
+    more.error(office.send("put", f"{path}/2018-02-30", {"is_workday": False}))
+    more.error(office.send("put", f"{path}/2018-10-08", {}))
+    more.error(office.send("put", f"{path}/2018-10-08", {"is_workday": False, "note": "x" * 81}))
+    more.error(office.get(path, limit=0))
+    assert office.get(path).json()["items"] == []
+
+
+def test_calendar_days_cost_the_same_for_10_and_100(world, api):
+    office = api(world.office)
+    path = f"/campaigns/{world.campaign.pk}/calendar-days"
+
+    def add(start, count):
+        CalendarDay.objects.bulk_create(
+            CalendarDay(
+                calendar=world.campaign.calendar,
+                date=dt.date(2018, 1, 1) + dt.timedelta(days=i),
+                is_workday=False,
+            )
+            for i in range(start, start + count)
+        )
+
+    add(0, 10)
+    small = more.queries_for(lambda: office.get(path, limit=200))
+    add(10, 90)
+    assert len(office.get(path, limit=200).json()["items"]) == 100
+    assert more.queries_for(lambda: office.get(path, limit=200)) == small

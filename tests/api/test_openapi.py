@@ -30,6 +30,8 @@ PATHS = {
     "/api/v1/campaigns/{campaign_id}": {"get", "patch"},
     "/api/v1/campaigns/{campaign_id}/phases": {"get", "post"},
     "/api/v1/campaigns/{campaign_id}/key-tasks": {"get", "post"},
+    "/api/v1/campaigns/{campaign_id}/calendar-days": {"get"},
+    "/api/v1/campaigns/{campaign_id}/calendar-days/{date}": {"put"},
     "/api/v1/phases/{phase_id}": {"patch", "delete"},
     "/api/v1/key-tasks/{key_task_id}": {"patch", "delete"},
     "/api/v1/tokens": {"get", "post"},
@@ -175,8 +177,14 @@ def test_ids_and_limits_are_bounded_in_the_document(document):
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 200)
 
 
-def _fill(path: str, value: object) -> str:
-    return re.sub(r"\{[a-z_]+\}", str(value), path)
+def _fill(path: str, value: object, ids: dict[str, object]) -> str:
+    """The first parameter set to `value`, any further ones to their real ids."""
+    first = re.search(r"\{([a-z_]+)\}", path).group(1)
+    return re.sub(
+        r"\{([a-z_]+)\}",
+        lambda m: str(value if m.group(1) == first else ids[m.group(1)]),
+        path,
+    )
 
 
 @pytest.mark.parametrize("persona", ["office", "gjz_liaison", "zs_liaison", "nobody", "citizen"])
@@ -225,6 +233,7 @@ def test_every_response_is_declared_and_every_error_is_json(
         "kind": "progress",
         "attachment_id": attachment.pk,
         "phase_id": world.phase1.pk,
+        "date": "2018-10-08",
         "key_task_id": world.key_task.pk,
         "suggestion_id": intake.submit(
             campaign=world.campaign, title="建议", body="建议的内容写在这里。", client="t"
@@ -234,7 +243,7 @@ def test_every_response_is_declared_and_every_error_is_json(
         name = re.search(r"\{([a-z_]+)\}", path)
         values = [ids[name.group(1)], 999999, "abc", 0, 2**64] if name else [None]
         for value in values:
-            url = _fill(path, value) if name else path
+            url = _fill(path, value, ids) if name else path
             for query in ({}, {"limit": 0}, {"lang": "en", "limit": 201}, {"q": ""}):
                 response = getattr(client, method)(
                     url, query if method == "get" else {}, content_type="application/json"
