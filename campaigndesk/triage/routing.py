@@ -1,18 +1,19 @@
 """The routing model: text → unit (or category), trained on the city's own routed history.
 
-Chosen by measurement (`campaigndesk triage evaluate --variant NAME`, figures in the
-issue-6 report): each text column (title, body) is its own block of character 1–3-gram
-TF-IDF with sublinear tf; a class-balanced linear SVM; confidences from sigmoid
-calibration (CalibratedClassifierCV, 3 folds) when every class has three examples,
-else from a softmax of the SVM scores. On the synthetic development set (12,000 rows,
-10 % two-category subjects) it scored macro-F1 0.933 against the floor's 0.928 (char
-1–3-grams of the joined text, plain LinearSVC), as well as the jieba word + character
-variants (0.932–0.933) while predicting 3–4 times faster.
+Chosen by measurement (`campaigndesk triage evaluate --variant NAME`; every figure is
+in docs/triage.md): each text column (title, body) is its own block of character
+1–3-gram TF-IDF with sublinear tf (`char_sep`); a class-balanced linear SVM; confidences
+from sigmoid calibration (CalibratedClassifierCV, 3 folds) when every class has three
+examples, else from a softmax of the SVM scores.
 
-The word view (jieba with a domain dictionary of government and place terms for
-Chinese, lower-cased words for English; uni- and bigrams) stays available as the
-`word_char*` variants: measure it on real messages, where vocabulary varies far more
-than in synthetic text. jieba is initialised once per process, quietly, on first use.
+Separate title and body blocks are the one change that clearly beat the floor (char
+1–3-grams of the joined text, plain LinearSVC): on a set with long, noisy bodies
+macro-F1 0.805 against 0.639. On short synthetic messages every variant, the floor
+included, lies within ±0.01 of the others. The word view (jieba with a domain
+dictionary of government and place terms, uni- and bigrams; `word_char*`, `char_sep_words`,
+`char_sep_title_words`) never measured better than noise and, over whole bodies, predicts
+too slowly (about 570 messages a CPU-second at 400 characters, against ~1,500): it
+stays available to measure on real messages. jieba loads once per process, on first use.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from sklearn.svm import LinearSVC
 logger = logging.getLogger(__name__)
 
 MAX_CHARS = 1000  # very long messages: the first 1,000 characters carry the subject
+# The word view (jieba) reads the first characters only (title first): segmenting costs
+# about 2 µs a character, and the character view still reads the rest.
+WORD_MAX_CHARS = 400
 
 # Government, service and place terms jieba's general dictionary splits badly.
 DOMAIN_WORDS = [
@@ -257,16 +261,20 @@ def clean(text: Any) -> str:
 class Column(BaseEstimator, TransformerMixin):
     """Picks one text column (index) from rows of texts, or joins them all (index=None)."""
 
-    def __init__(self, index: int | None = None):
+    def __init__(self, index: int | None = None, limit: int | None = None):
         self.index = index
+        self.limit = limit
 
     def fit(self, X: Any, y: Any = None) -> Column:
         return self
 
     def transform(self, X: Sequence[Sequence[str]]) -> list[str]:
         if self.index is None:
-            return [" ".join(clean(t) for t in row) for row in X]
-        return [clean(row[self.index]) if self.index < len(row) else "" for row in X]
+            texts = [" ".join(clean(t) for t in row) for row in X]
+        else:
+            texts = [clean(row[self.index]) if self.index < len(row) else "" for row in X]
+        limit = getattr(self, "limit", None)  # versions stored before `limit` existed
+        return [t[:limit] for t in texts] if limit else texts
 
 
 def _word_vec() -> TfidfVectorizer:
@@ -302,10 +310,25 @@ def _blocks(n_columns: int, separate: bool, views: Sequence[str]) -> FeatureUnio
         name = "all" if i is None else f"c{i}"
         for view in views:
             kind, _, only = view.partition(":")
-            if only and (i is None or int(only) != i):
+            if only == "all" or (only and (i is None or int(only) != i)):
                 continue
             vec = _word_vec() if kind == "word" else _char_vec()
-            parts.append((f"{name}_{kind}", Pipeline([("col", Column(i)), ("tf", vec)])))
+            col = Column(i, WORD_MAX_CHARS if kind == "word" else None)
+            parts.append((f"{name}_{kind}", Pipeline([("col", col), ("tf", vec)])))
+    for view in views:  # "KIND:all": one block of the joined text, also when separate
+        kind, _, only = view.partition(":")
+        if only == "all" and f"all_{kind}" not in dict(parts):
+            vec = _word_vec() if kind == "word" else _char_vec()
+            col = Column(None, WORD_MAX_CHARS if kind == "word" else None)
+            parts.append((f"all_{kind}", Pipeline([("col", col), ("tf", vec)])))
+    if not separate and n_columns > 1:
+        # "title:KIND": one more block of the first column (the title) alone, so the
+        # title weighs more than its share of the joined text.
+        for view in views:
+            kind, _, rest = view.partition(":")
+            if kind == "title":
+                vec = _word_vec() if rest == "word" else _char_vec()
+                parts.append((f"title_{rest}", Pipeline([("col", Column(0)), ("tf", vec)])))
     return FeatureUnion(parts)
 
 
@@ -314,10 +337,16 @@ VARIANTS: dict[str, tuple[bool, tuple[str, ...], str]] = {
     "floor": (False, ("char",), "svm_plain"),  # char 1-3 TF-IDF + LinearSVC on joined text
     "char_sep": (True, ("char",), "svm"),  # the chosen one
     "char_sep_title_words": (True, ("char", "word:0"), "svm"),
+    "char_sep_words": (True, ("char", "word:all"), "svm"),
+    "char_sep_all": (True, ("char", "char:all"), "svm"),
     "word_char_joined": (False, ("word", "char"), "svm"),
     "word_char": (True, ("word", "char"), "svm"),
     "word_char_lr": (True, ("word", "char"), "lr"),
     "word_char_sgd": (True, ("word", "char"), "sgd"),
+    "word_char_joined_title": (False, ("word", "char", "title:char"), "svm"),
+    "word_char_joined_c1": (False, ("word", "char"), "svm_c1"),
+    "word_char_joined_c025": (False, ("word", "char"), "svm_c025"),
+    "word_char_ens": (True, ("word", "char"), "ens"),
 }
 DEFAULT_VARIANT = "char_sep"
 
@@ -344,11 +373,36 @@ def _classifier(kind: str, y: Sequence[Any]) -> Any:
         return SGDClassifier(
             loss="modified_huber", alpha=2e-5, class_weight="balanced", random_state=0
         )
+    if kind == "ens":
+        return _ensemble(y)
+    if kind in ("svm_c1", "svm_c025"):
+        c = 1.0 if kind == "svm_c1" else 0.25
+        _, counts = np.unique(np.asarray(y, dtype=object).astype(str), return_counts=True)
+        if len(counts) >= 2 and counts.min() >= 3:
+            return CalibratedClassifierCV(LinearSVC(C=c, class_weight="balanced"), cv=3)
+        return SoftmaxSVC(C=c, class_weight="balanced")
     _, counts = np.unique(np.asarray(y, dtype=object).astype(str), return_counts=True)
     svm = SoftmaxSVC(C=0.5, class_weight="balanced")
     if len(counts) >= 2 and counts.min() >= 3:
         return CalibratedClassifierCV(LinearSVC(C=0.5, class_weight="balanced"), cv=3)
     return svm
+
+
+def _ensemble(y: Sequence[Any]) -> Any:
+    """Soft vote of a calibrated class-balanced LinearSVC and a class-balanced logistic
+    regression (falls back to the SVM alone for tiny classes)."""
+    from sklearn.ensemble import VotingClassifier
+
+    _, counts = np.unique(np.asarray(y, dtype=object).astype(str), return_counts=True)
+    if len(counts) < 2 or counts.min() < 3:
+        return SoftmaxSVC(C=0.5, class_weight="balanced")
+    return VotingClassifier(
+        [
+            ("svm", CalibratedClassifierCV(LinearSVC(C=0.5, class_weight="balanced"), cv=3)),
+            ("lr", LogisticRegression(C=20.0, class_weight="balanced", max_iter=1000)),
+        ],
+        voting="soft",
+    )
 
 
 def build(n_columns: int, y: Sequence[Any], variant: str = DEFAULT_VARIANT) -> Pipeline:
