@@ -28,7 +28,8 @@ from .errors import METHOD_NOT_ALLOWED, NOT_FOUND, install_handlers
 from .suggestions import router as suggestions_router
 
 DESCRIPTION = _(
-    "Read the campaign's set-up and organisation. Authenticate with the desk's session "
+    "Everything the desk's screens show and do: the campaign's set-up, the ledger, work "
+    "plans and suggestions. Authenticate with the desk's session "
     "or with `Authorization: Bearer <key>` (a key from `campaigndesk issue_token`). "
     "Lists page by key: follow `next`. Bilingual fields come as `name_zh`, `name_en` and "
     "`name` in the request's language (Accept-Language or `?lang=`). Every error is JSON "
