@@ -187,6 +187,15 @@ def test_save_list_replace_and_delete_a_filter_audited(world, ledger, api):
     assert verify().ok
 
 
+def test_a_filter_saved_on_the_desk_opens_with_get_tasks(world, ledger, api):
+    query = f"unit={world.zhongshan.pk}&size=100"
+    SavedFilter.objects.create(owner=world.office, name="desk", query=query)
+    saved = api(world.office).get("/saved-filters").json()["items"][0]
+    assert saved["query"] == f"unit={world.zhongshan.pk}" and "size=100" in saved["url"]
+    listed = api(world.office).client.get(f"{API}/tasks?{saved['query']}")
+    assert [t["id"] for t in listed.json()["items"]] == [ledger["zs"].pk]
+
+
 def test_someone_elses_filter_is_neither_listed_nor_deleted(world, api):
     theirs = SavedFilter.objects.create(owner=world.zs_liaison, name="mine", query="light=red")
     assert api(world.gjz_liaison).get("/saved-filters").json()["items"] == []

@@ -151,6 +151,12 @@ class SavedFilterOut(Schema):
     url: str = Field(description="The ledger list on the desk, filtered.")
 
     @staticmethod
+    def resolve_query(obj: SavedFilter) -> str:
+        params = QueryDict(obj.query, mutable=True)
+        params.pop("size", None)  # the desk's page size: GET /tasks takes `limit`
+        return params.urlencode()
+
+    @staticmethod
     def resolve_url(obj: SavedFilter) -> str:
         return f"{reverse('ledger:list')}?{obj.query}"
 
