@@ -310,6 +310,17 @@ def test_a_liaison_exports_only_what_they_see(world, ledger, api):
     assert "中山区任务" in cells and "甘井子区任务" not in cells
 
 
+def test_the_export_costs_the_same_for_10_and_100_rows(world, api):
+    office = api(world.office)
+    many_tasks(world, 10)
+    small = queries_for(lambda: office.get("/tasks/export"))
+    many_tasks(world, 90, start=10)
+    assert (
+        len([c for c in sheet_titles(office.get("/tasks/export")) if c.startswith("任务")]) == 100
+    )
+    assert queries_for(lambda: office.get("/tasks/export")) == small
+
+
 def test_the_export_refuses_who_has_no_role(world, api):
     error(api(world.nobody).get("/tasks/export"), 403)
     error(api(world.citizen).get("/tasks/export"), 401)
