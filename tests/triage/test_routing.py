@@ -80,6 +80,23 @@ def test_without_a_model_keywords_the_office_set_name_a_unit(world):
     assert other.pk not in found
 
 
+def test_cold_start_shows_the_category_unit_and_the_keyword_unit_in_the_queue(
+    world, school_category, client_for
+):
+    training.add_keyword(world.office, world.zhongshan, "学区")
+    s = submit(world, *SCHOOL, category=school_category)
+    hint = hints.hints_for([s])[s.pk]
+    assert [(g.unit, g.basis) for g in hint.units] == [
+        (world.bureau, "by category"),
+        (world.zhongshan, "by keyword"),
+    ]
+    page = client_for(world.office).get("/desk/suggestions/queue/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for unit in (world.bureau, world.zhongshan):  # one route button per suggested unit
+        assert f'name="unit" value="{unit.code}"' in html
+
+
 def test_training_needs_enough_answered_history(world):
     with pytest.raises(training.NotEnoughData):
         training.train()
