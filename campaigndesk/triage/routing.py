@@ -301,6 +301,9 @@ def _char_vec(ngrams: tuple[int, int] = (1, 3)) -> TfidfVectorizer:
     )
 
 
+CHAR_NGRAMS = {"char": (1, 3), "char14": (1, 4), "word": (1, 2)}
+
+
 def _blocks(n_columns: int, separate: bool, views: Sequence[str]) -> FeatureUnion:
     """Feature blocks: per column (or for the joined text) each view in `views`; a view
     "word:0" is the word view of the first column only (the title)."""
@@ -312,7 +315,7 @@ def _blocks(n_columns: int, separate: bool, views: Sequence[str]) -> FeatureUnio
             kind, _, only = view.partition(":")
             if only == "all" or (only and (i is None or int(only) != i)):
                 continue
-            vec = _word_vec() if kind == "word" else _char_vec()
+            vec = _word_vec() if kind == "word" else _char_vec(CHAR_NGRAMS[kind])
             col = Column(i, WORD_MAX_CHARS if kind == "word" else None)
             parts.append((f"{name}_{kind}", Pipeline([("col", col), ("tf", vec)])))
     for view in views:  # "KIND:all": one block of the joined text, also when separate
@@ -339,6 +342,7 @@ VARIANTS: dict[str, tuple[bool, tuple[str, ...], str]] = {
     "char_sep_title_words": (True, ("char", "word:0"), "svm"),
     "char_sep_words": (True, ("char", "word:all"), "svm"),
     "char_sep_all": (True, ("char", "char:all"), "svm"),
+    "char14_sep": (True, ("char14",), "svm"),
     "word_char_joined": (False, ("word", "char"), "svm"),
     "word_char": (True, ("word", "char"), "svm"),
     "word_char_lr": (True, ("word", "char"), "lr"),
