@@ -23,7 +23,7 @@ from campaigndesk.org import access
 from campaigndesk.org.models import Unit, subtree_q
 
 from .models import Light, Source, Task, TaskStatus
-from .queries import visible_tasks
+from .queries import led_by_units_of, visible_tasks
 
 # sort name → (model field, descending)
 SORTS: dict[str, tuple[str, bool]] = {
@@ -58,6 +58,8 @@ class LedgerFilter(forms.Form):
     due_to = forms.DateField(required=False, label=_("Due to"))
     q = forms.CharField(required=False, max_length=100, label=_("Search"))
     top_level = forms.BooleanField(required=False, label=_("Top-level tasks only"))
+    # The tasks the person acts for (accepts, reports on): a co-unit's share is left out.
+    led_by_mine = forms.BooleanField(required=False, label=_("Led by my units"))
     sort = forms.ChoiceField(
         choices=[(k, k) for k in SORTS], required=False, label=_("Sort"), initial=DEFAULT_SORT
     )
@@ -99,6 +101,8 @@ class LedgerFilter(forms.Form):
             qs = qs.filter(Q(title__icontains=c["q"]) | Q(source_ref__icontains=c["q"]))
         if c.get("top_level"):
             qs = qs.filter(parent__isnull=True)
+        if c.get("led_by_mine"):
+            qs = qs.filter(led_by_units_of(self.user))
         return qs
 
     @property
