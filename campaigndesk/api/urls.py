@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 
-from . import campaigns, ledger, org, plans, public, tokens
+from . import campaigns, ledger, org, plans, public, suggestions_staff, tokens
 from .auth import AUTH
 from .common import in_requested_language, requested_language
 from .errors import METHOD_NOT_ALLOWED, NOT_FOUND, install_handlers
@@ -29,7 +29,7 @@ from .suggestions import router as suggestions_router
 
 DESCRIPTION = _(
     "Everything the desk's screens show and do: the campaign's set-up, the ledger, work "
-    "plans and suggestions. Authenticate with the desk's session "
+    "plans, suggestions with their triage, the organisation and the audit trail. Authenticate with the desk's session "
     "or with `Authorization: Bearer <key>` (a key from `campaigndesk issue_token`). "
     "Lists page by key: follow `next`. Bilingual fields come as `name_zh`, `name_en` and "
     "`name` in the request's language (Accept-Language or `?lang=`). Every error is JSON "
@@ -102,4 +102,5 @@ api.add_router("", tokens.router)
 api.add_router("", ledger.router)
 api.add_router("", plans.router)
 api.add_router("", public.router)
+api.add_router("", suggestions_staff.router)
 api.add_router("", suggestions_router)

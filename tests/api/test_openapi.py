@@ -99,6 +99,13 @@ PATHS = {
     "/api/v1/suggestions/{suggestion_id}": {"get"},
     "/api/v1/suggestions/route": {"post"},
     "/api/v1/suggestions/import": {"post"},
+    # The office's other suggestion screens (campaigndesk/api/suggestions_staff.py).
+    "/api/v1/suggestions/overdue": {"get"},
+    "/api/v1/suggestions/publication": {"get", "post"},
+    "/api/v1/suggestions/figures": {"get"},
+    "/api/v1/suggestions/imports": {"get", "post"},
+    "/api/v1/suggestions/imports/template": {"get"},
+    "/api/v1/suggestions/imports/{job_id}": {"get"},
     "/api/v1/campaigns/{campaign_id}/suggestion-categories": {"get"},
     **{
         f"/api/v1/suggestions/{{suggestion_id}}/{step}": {"post"}
