@@ -163,6 +163,15 @@ def _check_dates(campaign: Any, starts_on: dt.date, deadline: dt.date, parent: T
         errors["deadline"] = _(
             "A child task must be due no later than its parent (%(deadline)s)."
         ) % {"deadline": parent.deadline}
+    # A child works within its parent's time: not before the campaign, nor its parent, starts.
+    if parent is not None and starts_on < campaign.starts_on:
+        errors["starts_on"] = _(
+            "A child task cannot start before the campaign starts (%(date)s)."
+        ) % {"date": campaign.starts_on}
+    elif parent is not None and starts_on < parent.starts_on:
+        errors["starts_on"] = _(
+            "A child task cannot start before its parent starts (%(date)s)."
+        ) % {"date": parent.starts_on}
     if errors:
         raise ValidationError(errors)
 
@@ -250,7 +259,8 @@ def split_task(
         lead_unit=lead_unit,
         title=title,
         deadline=deadline,
-        starts_on=fields.pop("starts_on", None) or max(clock.today(), parent.starts_on),
+        starts_on=fields.pop("starts_on", None)
+        or max(clock.today(), parent.starts_on, parent.campaign.starts_on),
         **fields,
     )
 

@@ -97,6 +97,12 @@ class SplitForm(forms.Form):
 
     lead_unit = UnitChoiceField(queryset=Unit.objects.none(), label=_("Unit"))
     title = forms.CharField(label=_("Task"), max_length=300)
+    starts_on = forms.DateField(
+        label=_("Starts on"),
+        required=False,
+        widget=_date_widget(),
+        help_text=_("Leave empty to start today, or when the parent task starts."),
+    )
     deadline = forms.DateField(label=_("Deadline"), widget=_date_widget())
     description = forms.CharField(label=_("Description"), required=False, widget=_text())
 
@@ -113,8 +119,9 @@ class ReassignForm(forms.Form):
     def __init__(self, *args: Any, task: Task, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         units = access.visible_units(user)
-        if task.parent_id:  # a child task stays within its parent's units
-            units = units.filter(path__startswith=task.parent.lead_unit.path)
+        if task.parent_id:  # a child task stays below its parent's unit, never on it
+            parent_unit = task.parent.lead_unit
+            units = units.filter(path__startswith=parent_unit.path).exclude(pk=parent_unit.pk)
         self.fields["lead_unit"].queryset = _unit_queryset(units.exclude(pk=task.lead_unit_id))
 
 

@@ -309,6 +309,7 @@ def task_split(request: HttpRequest, pk: int) -> HttpResponse:
             title=data["title"],
             deadline=data["deadline"],
             description=data["description"],
+            starts_on=data["starts_on"],
         )
         return _("The child task “%(title)s” was assigned to %(unit)s.") % {
             "title": child.title,
