@@ -5,7 +5,7 @@ The figures of `ledger.stats` are GROUP BYs over a campaign's tasks: at city sca
 once for (campaign, scope, day) and stored in `LedgerFigures` with the campaign's
 ledger version (`LedgerStamp`); a request reads that one row (one query) and its units
 and phases by key (two more). Any write that can change a figure adds one to the
-version, in the writing transaction:
+version once its transaction commits (see `ledger_changed`):
 
 - saving or deleting a task, a co-unit link, a phase or a reporting period (signals
   connected here, so every action, import and the API are covered);
@@ -44,6 +44,10 @@ from .queries import visible_tasks
 
 ALL = "all"
 NOTHING = "none"
+# Figures are computed again after this long even without a recorded write: a bound on
+# staleness should a process stop between a commit and its stamp, or a bulk writer
+# forget to call ledger_changed().
+MAX_AGE = dt.timedelta(minutes=10)
 
 
 @dataclass
@@ -64,9 +68,43 @@ class Figures:
 
 
 def ledger_changed(campaign_id: int | None) -> None:
-    """Mark the campaign's figures out of date (call inside the writing transaction)."""
+    """Mark the campaign's figures out of date once the writing transaction commits.
+
+    Not inside it: an UPDATE of the stamp row would hold its lock to the end of the
+    transaction, ordering every task write of the campaign behind it, and could
+    deadlock with the audit chain's head lock (a plan approval records, then creates
+    tasks; a task save takes the stamp, then records). After the commit, figures
+    computed in between carry the older version and are computed again. Once per
+    campaign per transaction, however many tasks it writes.
+    """
     if campaign_id is None:
         return
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        _bump(campaign_id)
+        return
+    # Django starts a new list of commit hooks at every commit and rollback, so the
+    # list object identifies this transaction: one bump queued in it is enough until
+    # it has run (an import of 20,000 tasks would otherwise commit 20,000 updates).
+    queued: dict[int, tuple[Any, _Bump]] = conn.__dict__.setdefault("_ledger_stamps", {})
+    hooks, bump = queued.get(campaign_id, (None, None))
+    if hooks is conn.run_on_commit and bump is not None and not bump.done:
+        return
+    bump = _Bump(campaign_id)
+    queued[campaign_id] = (conn.run_on_commit, bump)
+    transaction.on_commit(bump)
+
+
+class _Bump:
+    def __init__(self, campaign_id: int):
+        self.campaign_id, self.done = campaign_id, False
+
+    def __call__(self) -> None:
+        self.done = True
+        _bump(self.campaign_id)
+
+
+def _bump(campaign_id: int) -> None:
     stamps = LedgerStamp.objects.filter(campaign_id=campaign_id)
     if not stamps.update(version=F("version") + 1):
         LedgerStamp.objects.bulk_create(
@@ -88,8 +126,9 @@ def _co_unit_changed(sender: Any, instance: TaskCoUnit, **kwargs: Any) -> None:
     # A shared task is visible to the co-unit: its people's figures change.
     if kwargs.get("raw"):
         return
-    campaign_id = Task.objects.filter(pk=instance.task_id).values("campaign_id")
-    LedgerStamp.objects.filter(campaign_id=Subquery(campaign_id)).update(version=F("version") + 1)
+    ledger_changed(
+        Task.objects.filter(pk=instance.task_id).values_list("campaign_id", flat=True).first()
+    )
 
 
 def _version(campaign: Campaign) -> int:
@@ -203,14 +242,18 @@ def dashboard_figures(user: Any, campaign: Campaign, today: dt.date) -> Figures:
     """The dashboard's figures over what `user` sees of `campaign`, as of `today`.
 
     Three queries when the stored figures are current (the figures at the campaign's
-    version, the units, the phases); otherwise they are computed (a few GROUP BYs) and
-    stored for the next request.
+    version, younger than MAX_AGE; the units; the phases); otherwise they are computed
+    (a few GROUP BYs) and stored for the next request.
     """
     scope = scope_of(user)
     current = LedgerStamp.objects.filter(campaign=campaign).values("version")
     data = (
         LedgerFigures.objects.filter(
-            campaign=campaign, scope=scope, day=today, version=Subquery(current)
+            campaign=campaign,
+            scope=scope,
+            day=today,
+            version=Subquery(current),
+            made_at__gt=clock.now() - MAX_AGE,
         )
         .values_list("figures", flat=True)
         .first()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from campaigndesk import clock
@@ -29,12 +29,15 @@ def at(day: dt.date):
 
 
 @pytest.fixture
-def fill(world):
+def fill(world, django_capture_on_commit_callbacks):
     ensure_periods(world.campaign)
     units = [world.ganjingzi, world.street, world.zhongshan]
 
     def make(n: int, start: int) -> None:
-        with at(START):
+        # As a transaction of its own: its commit hooks (which mark the stored figures
+        # stale, one queued per transaction) run at the end of the block.
+        transaction.get_connection().__dict__.pop("_ledger_stamps", None)
+        with django_capture_on_commit_callbacks(execute=True), at(START):
             for i in range(start, start + n):
                 actions.create_task(
                     world.office,

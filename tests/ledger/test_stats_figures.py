@@ -1,16 +1,22 @@
 """The dashboard's stored figures (ledger.figures): the same as computed live, per
-person's scope and day, and out of date after every kind of write that changes them."""
+person's scope and day, and out of date after every kind of write that changes them.
+
+A write marks the figures stale when its transaction commits; a test runs in one
+transaction, so writes run inside `committed()`, which runs those commit hooks.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
+from django.db import transaction
 
 from campaigndesk import clock
 from campaigndesk.ledger import actions, figures, stats
 from campaigndesk.ledger.lights import refresh_lights
-from campaigndesk.ledger.models import LedgerFigures, Task
+from campaigndesk.ledger.models import LedgerFigures, LedgerStamp, Task
 from campaigndesk.ledger.periods import ensure_periods
 from campaigndesk.ledger.queries import visible_tasks
 from campaigndesk.org.models import Role
@@ -37,7 +43,28 @@ def make_task(world, title, unit, deadline, **fields) -> Task:
 
 
 @pytest.fixture
-def ledger(world):
+def committed(django_capture_on_commit_callbacks):
+    """`with committed():` is a transaction of its own: its on-commit hooks run at its end,
+    as a commit would run them."""
+
+    @contextlib.contextmanager
+    def block():
+        # ledger_changed() queues one bump per transaction until it has run; the test's
+        # own transaction holds hooks that never run (the world's phase), so start anew.
+        transaction.get_connection().__dict__.pop("_ledger_stamps", None)
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+
+    return block
+
+
+@pytest.fixture
+def ledger(world, committed):
+    with committed():
+        return make_ledger(world)
+
+
+def make_ledger(world):
     ensure_periods(world.campaign)
     with at(START):
         done = make_task(world, "办结", world.ganjingzi, dt.date(2018, 10, 19))
@@ -107,9 +134,9 @@ def test_people_with_the_same_units_share_figures_and_the_office_sees_all(world,
     assert stored(world.nobody, world)["statuses"]["assigned"] == 0
 
 
-def test_a_task_written_after_the_figures_were_stored_is_counted(world, ledger):
+def test_a_task_written_after_the_figures_were_stored_is_counted(world, ledger, committed):
     before = stored(world.office, world)
-    with at(TODAY):
+    with committed(), at(TODAY):
         make_task(world, "新任务", world.zhongshan, dt.date(2018, 12, 20))
     after = stored(world.office, world)
     assert sum(after["statuses"].values()) == sum(before["statuses"].values()) + 1
@@ -117,33 +144,34 @@ def test_a_task_written_after_the_figures_were_stored_is_counted(world, ledger):
         assert after == live(world.office, world)
 
 
-def test_a_status_change_moves_the_figures(world, ledger):
+def test_a_status_change_moves_the_figures(world, ledger, committed):
     before = stored(world.zs_liaison, world)
-    with at(TODAY):
+    with committed(), at(TODAY):
         actions.report_done(world.zs_liaison, Task.objects.get(pk=ledger["late"].pk), note="完")
     after = stored(world.zs_liaison, world)
     assert after["statuses"]["reported"] == before["statuses"]["reported"] + 1
     assert after["units"][0]["overdue"] == before["units"][0]["overdue"] - 1
 
 
-def test_sharing_a_task_with_a_unit_adds_it_to_that_units_figures(world, ledger):
+def test_sharing_a_task_with_a_unit_adds_it_to_that_units_figures(world, ledger, committed):
     before = stored(world.gjz_liaison, world)
-    with at(TODAY):
+    with committed(), at(TODAY):
         make_task(world, "共建", world.zhongshan, dt.date(2018, 12, 1), co_units=[world.ganjingzi])
     after = stored(world.gjz_liaison, world)
     assert sum(after["statuses"].values()) == sum(before["statuses"].values()) + 1
 
 
-def test_the_nightly_light_refresh_makes_the_figures_stale(world, ledger):
-    with at(TODAY):
+def test_the_nightly_light_refresh_makes_the_figures_stale(world, ledger, committed):
+    with committed(), at(TODAY):
         soon = make_task(world, "将到期", world.zhongshan, dt.date(2018, 11, 9))
         actions.accept_task(world.zs_liaison, soon)
     before = stored(world.office, world)
     # Time passes without a write: the task falls due and turns red overnight.
     day = dt.date(2018, 11, 12)
-    with at(day):
+    with committed(), at(day):
         refresh_lights(world.campaign, day)
-    later = figures.dashboard_figures(world.office, world.campaign, TODAY)
+    with at(TODAY):
+        later = figures.dashboard_figures(world.office, world.campaign, TODAY)
     assert later.lights["red"] == before["lights"]["red"] + 1
 
 
@@ -155,9 +183,37 @@ def test_figures_of_another_day_are_computed_again_and_old_days_dropped(world, l
     assert list(LedgerFigures.objects.values_list("day", flat=True)) == [tomorrow]
 
 
-def test_a_new_phase_shows_with_zero_tasks(world, ledger):
+def test_a_new_phase_shows_with_zero_tasks(world, ledger, committed):
     stored(world.office, world)
-    with at(TODAY):
+    with committed(), at(TODAY):
         phase = PhaseFactory(campaign=world.campaign, number=2)
     phases = [p["phase"] for p in stored(world.office, world)["phases"]]
     assert phase in phases
+
+
+def test_a_transactions_writes_mark_the_figures_stale_once_when_it_commits(
+    world, ledger, django_capture_on_commit_callbacks
+):
+    stored(world.office, world)
+    version = LedgerStamp.objects.get(campaign=world.campaign).version
+    transaction.get_connection().__dict__.pop("_ledger_stamps", None)  # see committed()
+    with django_capture_on_commit_callbacks() as hooks, at(TODAY):
+        make_task(world, "一", world.zhongshan, dt.date(2018, 12, 20))
+        make_task(world, "二", world.zhongshan, dt.date(2018, 12, 21))
+    # Nothing changes before the commit (no lock on the stamp during the transaction)...
+    assert LedgerStamp.objects.get(campaign=world.campaign).version == version
+    bumps = [hook for hook in hooks if isinstance(hook, figures._Bump)]
+    assert len(bumps) == 1  # ...and one bump for the two tasks
+    bumps[0]()
+    assert LedgerStamp.objects.get(campaign=world.campaign).version == version + 1
+    assert sum(stored(world.office, world)["statuses"].values()) == 5
+
+
+def test_figures_older_than_their_maximum_age_are_computed_again(world, ledger):
+    stored(world.office, world)
+    LedgerFigures.objects.update(figures={**LedgerFigures.objects.get().figures, "lights": {}})
+    assert stored(world.office, world)["lights"] == {}  # the stored row is read as it is
+    later = dt.datetime.combine(TODAY, dt.time(10), tzinfo=dt.UTC) + figures.MAX_AGE
+    with clock.frozen_at(later + dt.timedelta(seconds=1)):
+        again = figures.dashboard_figures(world.office, world.campaign, TODAY)
+    assert sum(again.lights.values()) == 3
