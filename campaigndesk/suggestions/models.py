@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaigndesk.campaigns.models import Campaign, KeyTask
 from campaigndesk.core.bilingual import bilingual
@@ -45,13 +46,13 @@ class Category(models.Model):
 
 
 class Status(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("state", "Received")
     ROUTED = "routed", _("Sent to a unit")
     ACCEPTED = "accepted", _("Being handled")
     PENDING_ENDORSEMENT = "pending_endorsement", _("Answer awaiting the unit head")
     ANSWERED = "answered", _("Answered")
     REOPENED = "reopened", _("Reopened after a complaint")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("state", "Closed")
     DUPLICATE = "duplicate", _("Duplicate")
     OUT_OF_SCOPE = "out_of_scope", _("Outside the campaign's remit")
     SPAM = "spam", _("Spam")

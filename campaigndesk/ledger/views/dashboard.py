@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 
 from campaigndesk import clock
@@ -263,7 +264,7 @@ def _phases(campaign: Campaign, phases: list[stats.PhaseFigures]) -> tuple[list[
             },
             {
                 "type": "bar",
-                "name": _("Closed"),
+                "name": pgettext("count", "Closed"),
                 "data": [item(r["figures"].closed, r["url"]) for r in rows],
             },
             {
