@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 
-from . import campaigns, ledger, org, plans, public, suggestions_staff, tokens
+from . import campaigns, ledger, org, plans, public, suggestions_staff, tokens, triage
 from .auth import AUTH
 from .common import in_requested_language, requested_language
 from .errors import METHOD_NOT_ALLOWED, NOT_FOUND, install_handlers
@@ -103,4 +103,5 @@ api.add_router("", ledger.router)
 api.add_router("", plans.router)
 api.add_router("", public.router)
 api.add_router("", suggestions_staff.router)
+api.add_router("", triage.router)
 api.add_router("", suggestions_router)

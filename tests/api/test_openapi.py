@@ -17,6 +17,8 @@ from campaigndesk.ledger import saved_filters
 from campaigndesk.ledger.models import ImportJob, ImportKind
 from campaigndesk.ledger.periods import ensure_periods
 from campaigndesk.suggestions import intake
+from campaigndesk.triage import routing
+from campaigndesk.triage.models import RoutingModel, UnitKeyword
 
 from .conftest import API
 
@@ -106,6 +108,18 @@ PATHS = {
     "/api/v1/suggestions/imports": {"get", "post"},
     "/api/v1/suggestions/imports/template": {"get"},
     "/api/v1/suggestions/imports/{job_id}": {"get"},
+    # Learned triage (campaigndesk/api/triage.py).
+    "/api/v1/suggestions/{suggestion_id}/hints": {"get"},
+    "/api/v1/suggestions/{suggestion_id}/duplicates": {"get"},
+    "/api/v1/triage/models": {"get"},
+    "/api/v1/triage/models/{model_id}/activate": {"post"},
+    "/api/v1/triage/train": {"post"},
+    "/api/v1/triage/settings": {"get"},
+    "/api/v1/triage/settings/{campaign_id}": {"put"},
+    "/api/v1/triage/keywords": {"get", "post"},
+    "/api/v1/triage/keywords/{keyword_id}": {"delete"},
+    "/api/v1/triage/topics": {"get"},
+    "/api/v1/triage/topics/refresh": {"post"},
     "/api/v1/campaigns/{campaign_id}/suggestion-categories": {"get"},
     **{
         f"/api/v1/suggestions/{{suggestion_id}}/{step}": {"post"}
@@ -242,6 +256,10 @@ def test_every_response_is_declared_and_every_error_is_json(
         "phase_id": world.phase1.pk,
         "date": "2018-10-08",
         "key_task_id": world.key_task.pk,
+        "model_id": RoutingModel.objects.create(
+            version=1, blob=routing.dumps({"not": "a model"}), is_active=False
+        ).pk,
+        "keyword_id": UnitKeyword.objects.create(unit=world.zhongshan, keyword="学区").pk,
         "suggestion_id": intake.submit(
             campaign=world.campaign, title="建议", body="建议的内容写在这里。", client="t"
         ).suggestion.pk,
