@@ -105,7 +105,7 @@ def unit_groups(
             _("No task waits for your acceptance."),
             tasks.filter(led_by_units_of(user), status=TaskStatus.ASSIGNED).order_by(*by_deadline),
             limit,
-            _query(campaign, status=TaskStatus.ASSIGNED),
+            _query(campaign, status=TaskStatus.ASSIGNED, led_by_mine="on"),
         ),
         _group(
             "red",

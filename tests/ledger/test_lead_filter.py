@@ -1,5 +1,6 @@
 """The ledger filter's "Led by my units": the tasks a person acts for, without the tasks
-their units only share as a co-unit, as in the workspace's "To accept" group."""
+their units only share as a co-unit. The workspace's "To accept" link uses it, so the
+ledger list shows the same tasks as the group."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.urls import reverse
 from campaigndesk import clock
 from campaigndesk.ledger import actions
 from campaigndesk.ledger.filters import LedgerFilter
+from campaigndesk.ledger.models import TaskStatus
 
 START = dt.date(2018, 10, 8)  # a Monday
 
@@ -78,3 +80,19 @@ def test_the_ledger_list_offers_the_option_and_lists_only_led_tasks(world, tasks
     assert "Led by my units" in html
     assert 'name="led_by_mine" checked' in html
     assert {t.title for t in response.context["page"].items} == {"甘井子区任务", "街道任务"}
+
+
+def test_the_workspace_to_accept_link_lists_the_same_tasks_as_the_group(world, tasks, client_for):
+    client = client_for(world.gjz_liaison)
+    response = client.get(reverse("ledger:workspace"))
+    to_accept = next(g for g in response.context["unit_groups"] if g.key == "to_accept")
+    assert "led_by_mine=on" in to_accept.list_query
+    assert f"status={TaskStatus.ASSIGNED}" in to_accept.list_query
+    html = response.content.decode()
+    assert f"{reverse('ledger:list')}?{to_accept.list_query}".replace("&", "&amp;") in html
+
+    listed = client.get(f"{reverse('ledger:list')}?{to_accept.list_query}")
+    assert listed.status_code == 200
+    shown = [t.pk for t in listed.context["page"].items]
+    assert shown == [t.pk for t in to_accept.rows]
+    assert tasks["shared"].pk not in shown

@@ -100,6 +100,9 @@ class TaskFilterParams(StrictQuery):
     due_to: dt.date | None = Field(None, description="Deadline on or before this day.")
     q: SearchText | None = Field(None, description="Part of the title or source reference.")
     top_level: bool = Field(False, description="Only tasks that are not splits of another.")
+    led_by_mine: bool = Field(
+        False, description="Only tasks led by the caller's units, not those shared as a co-unit."
+    )
     sort: SortCode = Field(  # type: ignore[valid-type]
         "deadline",
         description="deadline, -deadline (latest first), updated and created (newest first), "
@@ -136,6 +139,8 @@ def filter_form(filters: TaskFilterParams, user: Any) -> LedgerFilter:
     data.setlist("light", filters.light)
     if filters.top_level:
         data["top_level"] = "on"
+    if filters.led_by_mine:
+        data["led_by_mine"] = "on"
     data["sort"] = filters.sort
     return LedgerFilter(data, user)
 
