@@ -8,7 +8,9 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet, Subquery
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy
@@ -44,6 +46,12 @@ class Error(Schema):
     errors: list[ErrorItem] | None = Field(
         None, description="Validation errors (422 only), first one first."
     )
+
+
+def form_refusal(form: BaseForm) -> ValidationError:
+    """A screen's form that refused its data, as the API's 422 (the form's own, translated
+    messages; `__all__` for what concerns several fields)."""
+    return ValidationError({name: list(errors) for name, errors in form.errors.as_data().items()})
 
 
 def responses(ok: Any, *codes: int, ok_status: int = 200) -> dict[int, Any]:

@@ -20,7 +20,6 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.forms import BaseForm
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -57,6 +56,7 @@ from .common import (
     PageQuery,
     SearchText,
     StrictQuery,
+    form_refusal,
     keyset_page,
     limit_body,
     responses,
@@ -78,12 +78,6 @@ NO_SUCH_CAMPAIGN = gettext_lazy("There is no such campaign taking suggestions.")
 
 
 # --- what the lists share ---------------------------------------------------------------------
-
-
-def form_refusal(form: BaseForm) -> ValidationError:
-    """A screen's filter form that refused its data, as the API's 422 (the form's own,
-    translated messages; `__all__` for what concerns several fields)."""
-    return ValidationError({name: list(errors) for name, errors in form.errors.as_data().items()})
 
 
 def _page(

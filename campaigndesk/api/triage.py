@@ -32,10 +32,9 @@ from campaigndesk.triage.models import RoutingModel, Target, TriageSettings, Uni
 from campaigndesk.triage.topic_views import ORDER_CHOICES, PeriodForm
 
 from .auth import person
-from .common import Id, Page, PageQuery, StrictQuery, keyset_page, responses
+from .common import Id, Page, PageQuery, StrictQuery, form_refusal, keyset_page, responses
 from .org import UnitRef
 from .suggestions import NO_SUCH_UNIT
-from .suggestions_staff import form_refusal
 
 router = Router(tags=["triage"])
 

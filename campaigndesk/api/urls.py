@@ -21,7 +21,17 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 
-from . import campaigns, ledger, org, plans, public, suggestions_staff, tokens, triage
+from . import (  # org_writes adds its operations to org.router
+    campaigns,
+    ledger,
+    org,
+    org_writes,  # noqa: F401
+    plans,
+    public,
+    suggestions_staff,
+    tokens,
+    triage,
+)
 from .auth import AUTH
 from .common import in_requested_language, requested_language
 from .errors import METHOD_NOT_ALLOWED, NOT_FOUND, install_handlers

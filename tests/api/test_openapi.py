@@ -16,6 +16,7 @@ from campaigndesk.ledger import actions as ledger_actions
 from campaigndesk.ledger import saved_filters
 from campaigndesk.ledger.models import ImportJob, ImportKind
 from campaigndesk.ledger.periods import ensure_periods
+from campaigndesk.org.models import Role, RoleGrant
 from campaigndesk.suggestions import intake
 from campaigndesk.triage import routing
 from campaigndesk.triage.models import RoutingModel, UnitKeyword
@@ -23,10 +24,13 @@ from campaigndesk.triage.models import RoutingModel, UnitKeyword
 from .conftest import API
 
 PATHS = {
-    "/api/v1/units": {"get"},
-    "/api/v1/units/{unit_id}": {"get"},
-    "/api/v1/people": {"get"},
-    "/api/v1/people/{person_id}": {"get"},
+    "/api/v1/units": {"get", "post"},
+    "/api/v1/units/{unit_id}": {"get", "patch"},
+    "/api/v1/units/{unit_id}/move": {"post"},
+    "/api/v1/people": {"get", "post"},
+    "/api/v1/people/{person_id}": {"get", "patch"},
+    "/api/v1/people/{person_id}/roles": {"post"},
+    "/api/v1/people/{person_id}/roles/{grant_id}": {"delete"},
     "/api/v1/me": {"get"},
     "/api/v1/campaigns": {"get", "post"},
     "/api/v1/campaigns/{campaign_id}": {"get", "patch"},
@@ -258,6 +262,9 @@ def test_every_response_is_declared_and_every_error_is_json(
         "key_task_id": world.key_task.pk,
         "model_id": RoutingModel.objects.create(
             version=1, blob=routing.dumps({"not": "a model"}), is_active=False
+        ).pk,
+        "grant_id": RoleGrant.objects.create(
+            user=world.gjz_liaison, role=Role.VIEWER, unit=world.street
         ).pk,
         "keyword_id": UnitKeyword.objects.create(unit=world.zhongshan, keyword="学区").pk,
         "suggestion_id": intake.submit(
