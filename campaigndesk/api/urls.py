@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 
 from . import (  # org_writes adds its operations to org.router
+    audit,
     campaigns,
     ledger,
     org,
@@ -114,4 +115,5 @@ api.add_router("", plans.router)
 api.add_router("", public.router)
 api.add_router("", suggestions_staff.router)
 api.add_router("", triage.router)
+api.add_router("", audit.router)
 api.add_router("", suggestions_router)

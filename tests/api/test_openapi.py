@@ -124,6 +124,9 @@ PATHS = {
     "/api/v1/triage/keywords/{keyword_id}": {"delete"},
     "/api/v1/triage/topics": {"get"},
     "/api/v1/triage/topics/refresh": {"post"},
+    # The audit trail (campaigndesk/api/audit.py).
+    "/api/v1/audit": {"get"},
+    "/api/v1/audit/{seq}": {"get"},
     "/api/v1/campaigns/{campaign_id}/suggestion-categories": {"get"},
     **{
         f"/api/v1/suggestions/{{suggestion_id}}/{step}": {"post"}
@@ -263,6 +266,7 @@ def test_every_response_is_declared_and_every_error_is_json(
         "model_id": RoutingModel.objects.create(
             version=1, blob=routing.dumps({"not": "a model"}), is_active=False
         ).pk,
+        "seq": 1,
         "grant_id": RoleGrant.objects.create(
             user=world.gjz_liaison, role=Role.VIEWER, unit=world.street
         ).pk,
