@@ -78,6 +78,11 @@ class UnitMoveIn(Schema):
     parent: Id = Field(description="The new parent, a unit the caller manages.")
 
 
+def _sent(payload: Schema) -> dict[str, Any]:
+    """The fields a PATCH sent; null leaves a field as it is (send "" to clear a text)."""
+    return {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+
+
 def _unit_out(pk: int) -> Unit:
     return Unit.objects.select_related("parent").get(pk=pk)
 
@@ -123,7 +128,7 @@ def change_unit(
     user, unit = _managed_unit(request, unit_id)
     form = UnitEditForm(None, instance=unit)
     data = {name: getattr(unit, name) for name in form.fields}
-    data.update(payload.dict(exclude_unset=True))
+    data.update(_sent(payload))
     form = UnitEditForm(data, instance=unit)
     if not form.is_valid():
         raise form_refusal(form)
@@ -223,7 +228,7 @@ def change_person(
     form = PersonEditForm(None, instance=found, actor=user)
     data = {name: getattr(found, name) for name in form.fields}
     data["unit"] = found.unit_id
-    data.update(payload.dict(exclude_unset=True))
+    data.update(_sent(payload))
     form = PersonEditForm(data, instance=found, actor=user)
     if not form.is_valid():
         raise form_refusal(form)

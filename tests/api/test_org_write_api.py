@@ -104,6 +104,9 @@ def test_the_office_changes_a_unit_and_only_what_was_sent(world, api):
     assert world.zhongshan.name_zh == "中山区" and world.zhongshan.code == "ZS"
     record = AuditRecord.objects.get(action="org.update_unit")
     assert record.after["name_en"] == "Zhongshan"
+    office.patch(f"/units/{world.zhongshan.pk}", {"is_active": None, "name_en": None})
+    world.zhongshan.refresh_from_db()
+    assert world.zhongshan.is_active and world.zhongshan.name_en == "Zhongshan"  # null: kept
     office.patch(f"/units/{world.zhongshan.pk}", {"is_active": False})
     world.zhongshan.refresh_from_db()
     assert not world.zhongshan.is_active
