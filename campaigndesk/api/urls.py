@@ -40,8 +40,9 @@ from .suggestions import router as suggestions_router
 
 DESCRIPTION = _(
     "Everything the desk's screens show and do: the campaign's set-up, the ledger, work "
-    "plans, suggestions with their triage, the organisation and the audit trail. Authenticate with the desk's session "
-    "or with `Authorization: Bearer <key>` (a key from `campaigndesk issue_token`). "
+    "plans, suggestions with their triage, the organisation and the audit trail. "
+    "Authenticate with the desk's session or with `Authorization: Bearer <key>` "
+    "(a key from `campaigndesk issue_token`). "
     "Lists page by key: follow `next`. Bilingual fields come as `name_zh`, `name_en` and "
     "`name` in the request's language (Accept-Language or `?lang=`). Every error is JSON "
     '`{"detail": "..."}`.'
