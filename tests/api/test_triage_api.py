@@ -363,3 +363,19 @@ def test_topics_cost_the_same_for_10_and_100_topics(world, api):
     body = office.get("/triage/topics", limit=200, **query).json()
     assert len(body["items"]) == 100 and body["items"][0]["terms"][0] == "话题0"
     assert queries_for(lambda: office.get("/triage/topics", limit=200, **query)) == small
+
+
+def test_the_settings_list_costs_the_same_for_10_and_100_campaigns(world, api):
+    from tests.factories import CampaignFactory
+
+    office = api(world.office)
+
+    def add(n):
+        for campaign in CampaignFactory.create_batch(n, office_unit=world.office_unit):
+            TriageSettings.objects.create(campaign=campaign, auto_route_threshold=0.9)
+
+    add(10)
+    small = queries_for(lambda: office.get("/triage/settings", limit=200))
+    add(90)
+    assert len(office.get("/triage/settings", limit=200).json()["items"]) == 100
+    assert queries_for(lambda: office.get("/triage/settings", limit=200)) == small
