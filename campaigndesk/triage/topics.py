@@ -178,7 +178,8 @@ def _kmeans(
         for kk in range(2, max(2, min(12, n // 4)) + 1):
             model = KMeans(n_clusters=kk, n_init=10, random_state=seed)
             model.fit(vectors, sample_weight=weights)
-            if len(set(model.labels_)) < 2:
+            # The silhouette needs 2 to n - 1 clusters: two distinct texts cannot be scored.
+            if not 2 <= len(set(model.labels_)) < n:
                 continue
             score = silhouette_score(vectors, model.labels_, metric="cosine")
             if best is None or score > best[0] + 1e-9:

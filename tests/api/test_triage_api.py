@@ -379,3 +379,15 @@ def test_the_settings_list_costs_the_same_for_10_and_100_campaigns(world, api):
     add(90)
     assert len(office.get("/triage/settings", limit=200).json()["items"]) == 100
     assert queries_for(lambda: office.get("/triage/settings", limit=200)) == small
+
+
+def test_a_period_with_only_two_distinct_texts_has_topics_not_an_error(world, api):
+    """Two texts sent again and again: k-means found two clusters of two points, which the
+    silhouette score cannot rate (it raised, and the page and the API answered 500)."""
+    for i in range(6):
+        body = "小区停车位不足，车辆乱停乱放。" if i % 2 else "学区划分不合理，学位不足。"
+        base.submit(world, title="停车难" if i % 2 else "入学难", body=body)
+    query = {"campaign": world.campaign.pk, "start": "2018-11-04", "end": "2018-12-03"}
+    response = api(world.office).get("/triage/topics", **query)
+    assert response.status_code == 200, response.content
+    assert sum(t["size"] for t in response.json()["items"]) == 6
