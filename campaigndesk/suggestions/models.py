@@ -214,7 +214,8 @@ class Suggestion(models.Model):
         verbose_name_plural = _("suggestions")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["campaign", "status", "created_at"], name="sugg_queue_idx"),
+            # The triage queue: one status at a time, in (created_at, id) order with no sort.
+            models.Index(fields=["campaign", "status", "created_at", "id"], name="sugg_queue_idx"),
             models.Index(fields=["unit_path", "status", "answer_due"], name="sugg_unit_idx"),
             models.Index(fields=["client_hash", "created_at"], name="sugg_client_idx"),
             models.Index(

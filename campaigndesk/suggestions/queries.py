@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,18 +111,47 @@ def _decode(cursor: str, field: str) -> tuple[Any, int] | None:
         return None
 
 
-def keyset_page(qs: QuerySet[Suggestion], sort: str, cursor: str | None, size: int) -> KeysetPage:
+def after_q(field: str, value: Any, pk: int, desc: bool) -> Q:
+    """Rows after (value, pk) in (field, id) order. The redundant bound on `field` alone
+    (>= or <=) lets both databases range-scan the (field, id) index instead of reading
+    the rows before the cursor to test the OR."""
+    op = "lt" if desc else "gt"
+    bound = Q(**{f"{field}__{op}e": value})
+    return bound & (Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
+
+
+def keyset_page(
+    qs: QuerySet[Suggestion],
+    sort: str,
+    cursor: str | None,
+    size: int,
+    parts: Sequence[QuerySet[Suggestion]] | None = None,
+) -> KeysetPage:
     """One page of `qs` in `sort` order after `cursor` (the previous page's `next_cursor`):
     no OFFSET and no COUNT, so a deep page costs what the first does. A malformed cursor
-    starts from the first page."""
+    starts from the first page.
+
+    `parts`: `qs` split into disjoint querysets (the triage queue: one per status). No
+    index yields the rows of `status IN (a, b)` in (field, id) order, so the database
+    would read and sort every matching row (70,000 in the city's queue) for one page;
+    each part reads its first size + 1 rows in index order instead, and they merge here:
+    one short query per part, whatever the page size."""
     field, desc = SORTS[sort]
-    qs = qs.order_by(*([f"-{field}", "-id"] if desc else [field, "id"]))
+    order = [f"-{field}", "-id"] if desc else [field, "id"]
     after = _decode(cursor, field) if cursor else None
-    if after is not None:
-        value, pk = after
-        op = "lt" if desc else "gt"
-        qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
-    rows = list(qs[: size + 1])
+
+    def first(q: QuerySet[Suggestion]) -> list[Suggestion]:
+        q = q.order_by(*order)
+        if after is not None:
+            q = q.filter(after_q(field, after[0], after[1], desc))
+        return list(q[: size + 1])
+
+    if parts and len(parts) > 1:
+        rows = [row for part in parts for row in first(part)]
+        rows.sort(key=lambda s: (getattr(s, field), s.pk), reverse=desc)
+        rows = rows[: size + 1]
+    else:
+        rows = first(parts[0] if parts else qs)
     items = rows[:size]
     more = len(rows) > size
     next_cursor = _encode(getattr(items[-1], field), items[-1].pk) if more else None

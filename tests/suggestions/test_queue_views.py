@@ -364,11 +364,12 @@ def test_the_queue_runs_the_same_queries_for_10_and_100_suggestions(world, clien
         submit(world, f"建议{i}", category=category, key_task=world.key_task)
     hundred = queries_for(client, QUEUE)
     # 1 session, 2 user, 3 role grants, 4 current campaign (no ?campaign=), 5 the filter's
-    # campaign, 6 the page of suggestions (keyset, 51 rows, with category, key task,
-    # district, unit), 7 the capped count (at most 1,001 rows), 8 the category hints'
-    # default units, 9 the units to route to (shared by the selects and the list), then the
-    # filter bar's choices: 10 campaigns, 11 categories, 12 key tasks, 13 districts.
-    assert len(ten) == len(hundred) == 13, "\n".join(hundred)
+    # campaign, 6-7 the page of suggestions, one query per queue status (keyset, 51 rows
+    # each, with category, key task, district, unit), 8 the capped count (at most 1,001
+    # rows), 9 the category hints' default units, 10 the units to route to (shared by the
+    # selects and the list), then the filter bar's choices: 11 campaigns, 12 categories,
+    # 13 key tasks, 14 districts.
+    assert len(ten) == len(hundred) == 14, "\n".join(hundred)
 
 
 # --- the unit inbox -----------------------------------------------------------------------------

@@ -99,11 +99,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     count: tuple[int, bool] | None = None
     if form.is_valid():
         qs = form.queryset()
+        related = ("category", "key_task", "district", "unit")
         page = keyset_page(
-            qs.select_related("category", "key_task", "district", "unit"),
+            qs.select_related(*related),
             "received",
             request.GET.get("cursor"),
             size,
+            parts=[part.select_related(*related) for part in form.parts()],
         )
         count = capped_count(qs)
     else:
