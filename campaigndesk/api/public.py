@@ -283,7 +283,11 @@ def submit_suggestion(
     """Take in a suggestion: 201 with the tracking number and the secret code (shown this
     once). 422 when a field is refused (the first error in `detail`), 429 with
     Retry-After when too many came from the same address or contact."""
-    intake.check_challenge(payload.challenge_token, payload.challenge_answer)
+    # Checked here without a query; spent in the submission's one transaction (a token
+    # already spent is refused there), so a refused submission leaves it unspent.
+    spend = intake.check_challenge(
+        payload.challenge_token, payload.challenge_answer, consume=False, look_up=False
+    )
     found = _lookups(payload)
     try:
         receipt = intake.submit(
@@ -294,6 +298,7 @@ def submit_suggestion(
             email=payload.email,
             client=_client(request),
             channel=Channel.API,
+            challenge_key=spend,
             **found,
         )
     except intake.Throttled as exc:

@@ -20,6 +20,7 @@ import re
 import secrets
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +29,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,7 +61,9 @@ CHALLENGE_SLACK = 60 * 60  # spent tokens are kept this much longer, for clocks 
 logger = logging.getLogger(__name__)
 
 # Called inside the submission's transaction with the new suggestion (the triage
-# app registers auto-routing and duplicate detection here).
+# app registers auto-routing and duplicate detection here). Every submission pays for
+# them: a hook that must not break intake catches its own errors, and writes single
+# statements rather than opening a savepoint (two more round trips each).
 INTAKE_HOOKS: list[Callable[[Suggestion], None]] = []
 
 
@@ -84,48 +86,75 @@ def _contact_hash(contact: str) -> str:
     return hmac.new(key, f"contact:{contact.lower()}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def _count(attempts: Iterable[tuple[str, int]], now: int) -> dict[tuple[str, int], int]:
+    """Count one attempt under each (key, window length); {(key, window): count now}.
+
+    ONE statement for all of them: an upsert that adds to the window's row (or makes
+    it) and returns the new count. Rows are sorted, so two requests counting the same
+    keys lock them in the same order; a key named twice counts twice.
+    """
+    rows = Counter((key[:80], now // seconds) for key, seconds in attempts)
+    if not rows:
+        return {}
+    ordered = sorted(rows.items())
+    table = IntakeThrottle._meta.db_table
+    qn = connection.ops.quote_name
+    key, window, count = qn("key"), qn("window"), qn("count")
+    values = ", ".join(["(%s, %s, %s)"] * len(ordered))
+    # Names come from the model; every value is a parameter.
+    sql = (
+        f"INSERT INTO {qn(table)} ({key}, {window}, {count}) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT ({key}, {window}) DO UPDATE "
+        f"SET {count} = {qn(table)}.{count} + EXCLUDED.{count} "
+        f"RETURNING {key}, {window}, {count}"
+    )
+    params = [v for (k, w), n in ordered for v in (k, w, n)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(k, int(w)): int(n) for k, w, n in cursor.fetchall()}
+
+
 def hit(key: str, limit: int, window_seconds: int) -> int | None:
     """Count one attempt for `key`; None when allowed, else seconds until it is allowed again."""
     now = int(clock.now().timestamp())
     window = now // window_seconds
-    with transaction.atomic():
-        updated = IntakeThrottle.objects.filter(key=key, window=window).update(count=F("count") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    IntakeThrottle.objects.create(key=key, window=window, count=1)
-            except IntegrityError:
-                IntakeThrottle.objects.filter(key=key, window=window).update(count=F("count") + 1)
-        count = (
-            IntakeThrottle.objects.filter(key=key, window=window)
-            .values_list("count", flat=True)
-            .first()
-            or 0
-        )
+    count = _count([(key, window_seconds)], now).get((key[:80], window), 0)
     if count > limit:
         return (window + 1) * window_seconds - now
     return None
 
 
-def _check_rates(client: str, contacts: Iterable[str]) -> None:
-    checks = [(f"c:{client}", limit, seconds) for limit, seconds in PER_CLIENT]
+def _rate_checks(client: str, contacts: Iterable[str]) -> list[tuple[str, int, int]]:
+    checks = [(f"c:{client}"[:80], limit, seconds) for limit, seconds in PER_CLIENT]
     checks += [
-        (f"p:{_contact_hash(c)}", limit, seconds)
+        (f"p:{_contact_hash(c)}"[:80], limit, seconds)
         for c in contacts
         if c
         for limit, seconds in PER_CONTACT
     ]
-    for key, limit, seconds in checks:
-        wait = hit(key[:80], limit, seconds)
-        if wait is not None:
-            minutes = max(1, round(wait / 60))
-            raise Throttled(
-                _(
-                    "Too many suggestions from the same sender. Please try again in %(minutes)s minutes."
-                )
-                % {"minutes": minutes},
-                wait,
-            )
+    return checks
+
+
+def _check_rates(client: str, contacts: Iterable[str]) -> None:
+    """Count the attempt under the client's and each contact's limits (one statement);
+    raise Throttled when one is over. Run inside the submission's transaction, so a
+    refused or failed submission is not counted (it is rolled back with the rest)."""
+    checks = _rate_checks(client, contacts)
+    now = int(clock.now().timestamp())
+    counts = _count([(key, seconds) for key, _limit, seconds in checks], now)
+    waits = [
+        (now // seconds + 1) * seconds - now
+        for key, limit, seconds in checks
+        if counts.get((key, now // seconds), 0) > limit
+    ]
+    if waits:
+        wait = max(waits)
+        minutes = max(1, round(wait / 60))
+        raise Throttled(
+            _("Too many suggestions from the same sender. Please try again in %(minutes)s minutes.")
+            % {"minutes": minutes},
+            wait,
+        )
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -222,13 +251,21 @@ def _challenge_data(token: str) -> tuple[dict[str, Any], str]:
 
 
 def _spend(key: str) -> bool:
-    """Mark a token spent; False when it already was (here or on another app server)."""
-    try:
-        with transaction.atomic():
-            ChallengeUse.objects.create(key=key, used_at=clock.now())
-    except IntegrityError:
-        return False
-    return True
+    """Mark a token spent; False when it already was (here or on another app server).
+
+    One statement, no savepoint: a spent key is skipped (ON CONFLICT DO NOTHING), which
+    leaves the surrounding transaction usable. When another transaction is spending the
+    same key at this moment, the database waits for it to end first.
+    """
+    qn = connection.ops.quote_name
+    table = qn(ChallengeUse._meta.db_table)  # names from the model, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({qn('key')}, {qn('used_at')}) VALUES (%s, %s) "  # noqa: S608
+            f"ON CONFLICT ({qn('key')}) DO NOTHING",
+            [key, connection.ops.adapt_datetimefield_value(clock.now())],
+        )
+        return cursor.rowcount == 1
 
 
 def _used() -> ValidationError:
@@ -237,28 +274,33 @@ def _used() -> ValidationError:
     )
 
 
-def check_challenge(token: str, answer: Any, *, consume: bool = True) -> str:
+def check_challenge(token: str, answer: Any, *, consume: bool = True, look_up: bool = True) -> str:
     """Refuse a forged, expired, already used, too fast or wrong answer.
 
     Each token has one attempt: a wrong or too fast answer spends it too, so a robot
-    cannot try every sum on one token. A right answer spends it now (`consume`, as the
-    public API does) or, with `consume=False`, when `submit(challenge_token=...)` saves
-    the suggestion, in the same transaction (the portal: a citizen whose form has
-    another mistake keeps the question answered). Returns the key it is spent under.
+    cannot try every sum on one token. A right answer spends it now (`consume`) or,
+    with `consume=False`, when `submit(challenge_key=...)` saves the suggestion, in the
+    same transaction (the portal: a citizen whose form has another mistake keeps the
+    question answered; the public API: no transaction of its own). `look_up=False`
+    skips asking whether a right answer's token was spent already, for a caller that
+    spends it right after (a spent one is refused there, as "already used").
+    Returns the key it is spent under.
     """
     data, key = _challenge_data(token)
-    if ChallengeUse.objects.filter(key=key).exists():
+    if look_up and ChallengeUse.objects.filter(key=key).exists():
         raise _used()
     age = time.time() - data.get("t", 0)
     if age > CHALLENGE_MAX_AGE:
         raise _expired()
     if age < CHALLENGE_MIN_SECONDS:
-        _spend(key)
+        if not _spend(key):
+            raise _used()
         raise ValidationError(
             {"challenge": _("That was too fast. Please read the question and try again.")}
         )
     if str(answer).strip() != str(data["s"]):
-        _spend(key)
+        if not _spend(key):
+            raise _used()
         raise ValidationError({"challenge": _("The answer to the check question is wrong.")})
     if consume and not _spend(key):
         raise _used()
@@ -323,14 +365,22 @@ def submit(
     actor: Any = None,
     throttle: bool = True,
     challenge_token: str | None = None,
+    challenge_key: str | None = None,
 ) -> Receipt:
     """Take in one suggestion. Raises ValidationError (form errors) or Throttled.
 
-    `challenge_token`, checked before with `check_challenge(consume=False)`, is spent in
-    the suggestion's transaction: a second submission with it is refused. Attachments
-    are stored in the transaction and removed again when it is rolled back, so no file
-    is left without its suggestion. (Callers that wrap a submission with files in a
-    larger transaction of their own must clean up likewise; none does.)
+    `challenge_token`, checked before with `check_challenge(consume=False)` (or the key
+    that returned, as `challenge_key`), is spent in the suggestion's transaction: a
+    second submission with it is refused. Attachments are stored in the transaction
+    and removed again when it is rolled back, so no file is left without its
+    suggestion. (Callers that wrap a submission with files in a larger transaction of
+    their own must clean up likewise; none does.)
+
+    One transaction, so one commit, holds everything: the rate counts, the spent
+    token, the suggestion, its files, the audit record and the intake hooks' rows
+    (after the record, which a hook's own records follow in the chain). When the call
+    returns, the suggestion is committed (unless the caller holds a transaction open
+    around it).
     """
     if not campaign.accepts_suggestions:
         raise ValidationError(_("This campaign is not taking suggestions at the moment."))
@@ -349,22 +399,25 @@ def submit(
     if len(files) > MAX_FILES:
         raise ValidationError({"files": _("Attach at most %(max)s files.") % {"max": MAX_FILES}})
     kinds = [check_upload(f, SUGGESTION_KINDS, MAX_FILE_BYTES) for f in files]
-    if throttle:
-        _check_rates(client, [phone, email])
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    secret_hash = hash_code(code)
     now = clock.now()
-    spend = _challenge_data(challenge_token)[1] if challenge_token is not None else None
+    spend = challenge_key
+    if spend is None and challenge_token is not None:
+        spend = _challenge_data(challenge_token)[1]
     for _attempt in range(5):
         number = new_tracking_number(campaign)
         written: list[str] = []  # files stored by this attempt, removed if it fails
         try:
             with transaction.atomic():
+                if throttle:  # counted with the submission: a refused one rolls back
+                    _check_rates(client, [phone, email])
                 if spend is not None and not _spend(spend):
                     raise _used()
                 suggestion = Suggestion(
                     campaign=campaign,
                     tracking_number=number,
-                    secret_hash=hash_code(code),
+                    secret_hash=secret_hash,
                     title=title,
                     body=body,
                     category=category,

@@ -148,9 +148,23 @@ def jaccard(a: set[str], b: set[str]) -> float:
 # --- writing signatures ---------------------------------------------------------------------
 
 
-def index_suggestion(s: Suggestion) -> int:
-    """Store (or replace) the band keys of one suggestion; the number of keys written."""
-    keys = keys_for_text(suggestion_text(s))
+def index_suggestion(s: Suggestion, *, new: bool = False) -> int:
+    """Store (or replace) the band keys of one suggestion; the number of keys written.
+
+    `new=True` (intake: a suggestion just inserted has none yet) writes them with ONE
+    statement and no savepoint or delete of its own."""
+    keys = sorted(set(keys_for_text(suggestion_text(s))))
+    if new:
+        if keys:
+            table = connection.ops.quote_name(SuggestionSignature._meta.db_table)
+            values = ", ".join(["(%s, %s)"] * len(keys))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    # The table name comes from the model; every value is a parameter.
+                    f"INSERT INTO {table} (suggestion_id, bucket) VALUES {values}",  # noqa: S608
+                    [v for k in keys for v in (s.pk, k)],
+                )
+        return len(keys)
     with transaction.atomic():
         SuggestionSignature.objects.filter(suggestion_id=s.pk).delete()
         SuggestionSignature.objects.bulk_create(

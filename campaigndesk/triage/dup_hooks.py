@@ -3,7 +3,8 @@
 Imported once from `TriageConfig.ready()` ("dup_hooks" in its tuple of parts). It:
 
 - appends `sign_at_intake` to `suggestions.intake.INTAKE_HOOKS`: each new suggestion's
-  band keys are stored as it arrives (a failure is logged; intake goes on);
+  band keys are stored as it arrives, in its transaction, so it is found as a
+  near-duplicate from its commit on (a failure is logged; intake goes on);
 - appends `duplicate_hints` to `suggestions.hints.HINT_PROVIDERS`: the triage queue shows
   near-duplicates for a whole page in a fixed number of queries;
 - registers the nightly topic job of `topic_jobs.SCHEDULE` with the scheduler (which by
@@ -13,6 +14,8 @@ Imported once from `TriageConfig.ready()` ("dup_hooks" in its tuple of parts). I
 from __future__ import annotations
 
 import logging
+
+from django.db import DatabaseError
 
 from campaigndesk.core import scheduler
 from campaigndesk.suggestions import hints, intake
@@ -24,12 +27,14 @@ logger = logging.getLogger(__name__)
 
 
 def sign_at_intake(suggestion: Suggestion) -> None:
-    """Store the new suggestion's signature; never let a failure break intake."""
+    """Store the new suggestion's signature: one INSERT in intake's transaction, with no
+    savepoint (two round trips per submission). A failure computing it is logged and
+    intake goes on; a database error is not swallowed: the transaction is broken then,
+    and its commit would drop the suggestion after all, so the submission fails."""
     try:
-        from django.db import transaction
-
-        with transaction.atomic():  # a savepoint: a failure here leaves intake's work intact
-            dedupe.index_suggestion(suggestion)
+        dedupe.index_suggestion(suggestion, new=True)
+    except DatabaseError:
+        raise
     except Exception:
         logger.exception("could not sign suggestion %s for duplicate search", suggestion.pk)
 

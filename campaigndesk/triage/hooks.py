@@ -54,21 +54,26 @@ def routing_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:
 
 
 def auto_route(suggestion: Suggestion) -> None:
-    """Route a new suggestion when its campaign's threshold is set and reached."""
+    """Route a new suggestion when its campaign's threshold is set and reached.
+
+    Every submission pays one indexed read of the threshold (off by default: nothing
+    more). Only then does the model run, in a savepoint: a failure there is logged and
+    intake goes on. A database error reading the threshold is not swallowed: the
+    transaction is broken then, and its commit would drop the suggestion after all."""
+    threshold = (
+        TriageSettings.objects.filter(campaign_id=suggestion.campaign_id)
+        .values_list("auto_route_threshold", flat=True)
+        .first()
+    )
+    if threshold is None:
+        return
     try:
-        threshold = (
-            TriageSettings.objects.filter(campaign_id=suggestion.campaign_id)
-            .values_list("auto_route_threshold", flat=True)
-            .first()
-        )
-        if threshold is None:
-            return
-        found = predict.predict([suggestion]).get(suggestion.pk)
-        if not found or not found[1]:
-            return
-        model, guesses = found
-        unit_id, confidence = guesses[0]
-        with transaction.atomic():
+        with transaction.atomic():  # a savepoint: a failure here leaves intake's work intact
+            found = predict.predict([suggestion]).get(suggestion.pk)
+            if not found or not found[1]:
+                return
+            model, guesses = found
+            unit_id, confidence = guesses[0]
             RoutingPrediction.objects.update_or_create(
                 suggestion=suggestion, defaults={"model": model, "top": guesses}
             )
