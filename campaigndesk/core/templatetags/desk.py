@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import QueryDict
 
 from campaigndesk import clock
-from campaigndesk.org.models import Role
+from campaigndesk.core import navigation
 
 register = template.Library()
 
@@ -25,13 +25,20 @@ def query_with(context, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-@register.filter
-def role_label(code: str) -> str:
-    """The readable, translated name of a role code ("office" -> "Office supervisor")."""
-    try:
-        return str(Role(code).label)
-    except ValueError:
-        return code
+role_label = register.filter("role_label", navigation.role_label)
+
+
+@register.simple_tag(takes_context=True)
+def topbar_menu(context) -> str:
+    """The staff menu (links the person may open, the current one marked)."""
+    request = context["request"]
+    return navigation.menu_html(request.user, request.path)
+
+
+@register.simple_tag(takes_context=True)
+def topbar_roles(context) -> str:
+    """The person's roles as badges."""
+    return navigation.roles_html(context["request"].user)
 
 
 @register.simple_tag
