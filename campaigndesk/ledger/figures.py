@@ -160,7 +160,7 @@ def scope_of(user: Any) -> str:
 # --- stored and read back --------------------------------------------------------------------------
 
 
-def _within_units(user: Any) -> Q:
+def within_units(user: Any) -> Q:
     """Tasks led in the person's units or shared with them, as `pk IN (a UNION b)`.
 
     The same tasks as visible_tasks()'s "unit_path range OR EXISTS(co-unit)", in a form
@@ -186,7 +186,7 @@ def _compute(user: Any, campaign: Campaign, scope: str, today: dt.date) -> dict[
     if scope not in (ALL, NOTHING):
         # visible_tasks() stays the rule (never more than it allows); this only lets
         # the database find those tasks by index.
-        tasks = tasks.filter(_within_units(user))
+        tasks = tasks.filter(within_units(user))
     parts = stats.breakdown(tasks, campaign, today)
     trend = stats.trend(tasks, campaign, today)
     return {
@@ -246,21 +246,39 @@ def dashboard_figures(user: Any, campaign: Campaign, today: dt.date) -> Figures:
     (a few GROUP BYs) and stored for the next request.
     """
     scope = scope_of(user)
-    current = LedgerStamp.objects.filter(campaign=campaign).values("version")
-    data = (
-        LedgerFigures.objects.filter(
-            campaign=campaign,
-            scope=scope,
-            day=today,
-            version=Subquery(current),
-            made_at__gt=clock.now() - MAX_AGE,
-        )
-        .values_list("figures", flat=True)
-        .first()
-    )
+    data = _current(scope, campaign, today).values_list("figures", flat=True).first()
     if data is None:
         data = _refresh(user, campaign, today, scope)
     return _figures(data, campaign)
+
+
+def stored_lights(user: Any, campaign: Campaign, today: dt.date) -> dict[str, int] | None:
+    """The dashboard's counts by light when its stored figures are current, else None.
+
+    One query, for the ledger list's counts strip: exact counts of the whole campaign
+    without counting it. Nothing is computed here when the figures are out of date.
+    """
+    found = _current(scope_of(user), campaign, today).values_list("figures", flat=True).first()
+    return dict(found["lights"]) if found is not None else None
+
+
+def indexed(tasks: Any, user: Any) -> Any:
+    """`tasks` (already within visible_tasks(user)) in a form the database finds by index
+    for a person who sees some units only (see within_units); as is for everyone else."""
+    if scope_of(user) in (ALL, NOTHING):
+        return tasks
+    return tasks.filter(within_units(user))
+
+
+def _current(scope: str, campaign: Campaign, today: dt.date) -> Any:
+    current = LedgerStamp.objects.filter(campaign=campaign).values("version")
+    return LedgerFigures.objects.filter(
+        campaign=campaign,
+        scope=scope,
+        day=today,
+        version=Subquery(current),
+        made_at__gt=clock.now() - MAX_AGE,
+    )
 
 
 def _refresh(user: Any, campaign: Campaign, today: dt.date, scope: str) -> dict[str, Any]:
@@ -288,4 +306,12 @@ def _refresh(user: Any, campaign: Campaign, today: dt.date, scope: str) -> dict[
     return data
 
 
-__all__ = ["Figures", "dashboard_figures", "ledger_changed", "scope_of"]
+__all__ = [
+    "Figures",
+    "dashboard_figures",
+    "indexed",
+    "ledger_changed",
+    "scope_of",
+    "stored_lights",
+    "within_units",
+]

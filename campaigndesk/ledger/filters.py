@@ -36,10 +36,21 @@ SORTS: dict[str, tuple[str, bool]] = {
 DEFAULT_SORT = "deadline"
 
 
+class CampaignField(forms.ModelChoiceField):
+    """A campaign choice that takes the campaign the caller has already read (the one
+    under way, on the list) without reading it again."""
+
+    known: Campaign | None = None
+
+    def to_python(self, value: Any) -> Any:
+        known = self.known
+        if known is not None and value not in self.empty_values and str(value) == str(known.pk):
+            return known
+        return super().to_python(value)
+
+
 class LedgerFilter(forms.Form):
-    campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.all(), required=False, label=_("Campaign")
-    )
+    campaign = CampaignField(queryset=Campaign.objects.all(), required=False, label=_("Campaign"))
     unit = forms.ModelChoiceField(
         queryset=Unit.objects.none(), required=False, label=_("Unit (and below)")
     )
@@ -64,10 +75,16 @@ class LedgerFilter(forms.Form):
         choices=[(k, k) for k in SORTS], required=False, label=_("Sort"), initial=DEFAULT_SORT
     )
 
-    def __init__(self, data: Any, user: Any, **kwargs: Any):
+    def __init__(self, data: Any, user: Any, campaign: Campaign | None = None, **kwargs: Any):
         super().__init__(data, **kwargs)
         self.user = user
         self.fields["unit"].queryset = access.visible_units(user)
+        self.fields["campaign"].known = campaign
+
+    @property
+    def narrows(self) -> bool:
+        """Whether the valid filter names more than a campaign (and a sort)."""
+        return any(v for k, v in self.cleaned_data.items() if k not in ("campaign", "sort"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from campaigndesk import clock
 from campaigndesk.audit.models import AuditRecord
-from campaigndesk.ledger import actions, reminders
+from campaigndesk.ledger import actions, figures, reminders
 from campaigndesk.ledger.models import Reminder, SavedFilter, Task
 from campaigndesk.ledger.saved_filters import clean_query
 
@@ -388,9 +388,46 @@ def test_the_list_runs_the_same_queries_for_10_and_100_tasks(world, client_for):
         for i in range(10, 100):
             make_task(world, f"任务{i}", world.street, co_units=[world.bureau])
     hundred = queries_for_list(client)
-    # 1 session, 2 user, 3 role grants, 4 current campaign (no ?campaign=),
-    # 5 the filter's campaign choice, 6 the page of tasks (keyset, 51 rows),
-    # 7 their co-unit links, 8 the co-units, 9 counts by light (at most 1,001 rows read),
-    # then the filter bar's choices: 10 campaigns, 11 units, 12 key tasks, 13 phases;
-    # 14 the person's saved filters.
-    assert len(ten) == len(hundred) == 14, "\n".join(hundred)
+    # 1 session, 2 user, 3 role grants, 4 current campaign (no ?campaign=; the filter
+    # takes it as it is), 5 the page of tasks (keyset, 51 rows), 6 their co-unit links
+    # with the co-units, 7 the dashboard's stored figures (none stored here), 8 counts by
+    # light (at most 1,001 rows read), then the filter bar's choices: 9 campaigns,
+    # 10 units, 11 key tasks, 12 phases; 13 the person's saved filters.
+    assert len(ten) == len(hundred) == 13, "\n".join(hundred)
+
+
+def test_the_counts_strip_reads_the_dashboards_stored_figures_when_current(
+    world, ledger, client_for, monkeypatch
+):
+    from campaigndesk.ledger.views import lists
+
+    monkeypatch.setattr(lists, "COUNT_CAP", 2)
+    client = client_for(world.office)
+    assert get(client).context["counts"].capped is True  # nothing stored yet: "more than 2"
+    with at(START + dt.timedelta(days=2)):
+        assert client.get(reverse("ledger:dashboard")).status_code == 200
+    with_figures = queries_for_list(client)
+    response = get(client)
+    counts = response.context["counts"]
+    assert counts.capped is False and counts.total == 4  # the whole campaign, exactly
+    assert sum(counts.by_light.values()) == 4
+    assert "4 tasks match this filter." in response.content.decode()
+    assert len(with_figures) == 12, "\n".join(with_figures)  # no count of the tasks
+    # A filter that narrows the campaign counts its own tasks; a write makes the stored
+    # figures stale, and the list counts again.
+    assert get(client, {"light": "red"}).context["counts"].total == sum(
+        1 for t in ledger.values() if t.light == "red"
+    )
+    with at(START + dt.timedelta(days=2)):
+        make_task(world, "新任务", world.ganjingzi)
+    # The test's transaction never commits: bump the ledger's version as the commit does.
+    figures._bump(world.campaign.pk)
+    assert get(client).context["counts"].capped is True
+
+
+def test_a_district_liaison_counts_only_the_tasks_they_see(world, ledger, client_for):
+    client = client_for(world.gjz_liaison)
+    response = get(client)
+    counts = response.context["counts"]
+    shown = [row for row in response.content.decode().split("<tr>")[2:]]
+    assert counts.capped is False and counts.total == len(shown) > 0

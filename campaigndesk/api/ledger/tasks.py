@@ -163,9 +163,7 @@ def form_errors(form: LedgerFilter) -> Status:
 
 
 def _rows(tasks: Any) -> Any:
-    return tasks.select_related("lead_unit", "key_task", "phase").prefetch_related(
-        "co_unit_links__unit"
-    )
+    return tasks.for_ledger().select_related("phase")
 
 
 @router.get("/tasks", response=responses(TaskPage, 403), summary="List tasks on the ledger")

@@ -58,6 +58,10 @@ class Priority(models.IntegerChoices):
     URGENT = 0, _("Urgent")
 
 
+# What no list shows: left out of list queries (for_ledger()).
+LONG_TEXTS = ("description", "completion_note", "status_reason")
+
+
 class TaskQuerySet(models.QuerySet["Task"]):
     def open(self) -> TaskQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
@@ -66,8 +70,15 @@ class TaskQuerySet(models.QuerySet["Task"]):
         return self.open().exclude(status=TaskStatus.REPORTED).filter(deadline__lt=today)
 
     def for_ledger(self) -> TaskQuerySet:
-        """What a ledger row shows, in one query (co-units come in a second, prefetched)."""
-        return self.select_related("lead_unit", "key_task").prefetch_related("co_unit_links__unit")
+        """What a ledger row shows, in one query; co-units with their units come in a
+        second, prefetched (one query, not one for the links and one for the units).
+        The long texts no row shows are left in the database."""
+        co_units = TaskCoUnit.objects.select_related("unit")
+        return (
+            self.select_related("lead_unit", "key_task")
+            .prefetch_related(models.Prefetch("co_unit_links", queryset=co_units))
+            .defer(*LONG_TEXTS)
+        )
 
 
 class Task(models.Model):
