@@ -28,6 +28,7 @@ from ninja.decorators import decorate_view
 from ninja.responses import Status
 from pydantic import StringConstraints
 
+from campaigndesk.campaigns.models import Campaign
 from campaigndesk.portal import queries as portal
 from campaigndesk.suggestions import actions, intake
 from campaigndesk.suggestions.models import Channel, Outcome, Verdict
@@ -247,8 +248,11 @@ def get_challenge(request: HttpRequest, query: Query[StrictQuery]) -> Any:
 
 def _lookups(payload: SuggestionIn) -> dict[str, Any]:
     try:
-        campaign = portal.get_public_campaign(payload.campaign)
-    except Http404:
+        if payload.district:  # the city's districts are found from the campaign's units
+            campaign = portal.get_public_campaign(payload.campaign)
+        else:  # the same campaigns, without the units and ordering the portal's pages use
+            campaign = Campaign.objects.public().get(code=payload.campaign)
+    except (Http404, Campaign.DoesNotExist):
         raise ValidationError({"campaign": NO_CAMPAIGN}) from None
     found: dict[str, Any] = {"campaign": campaign}
     if payload.category:

@@ -117,10 +117,12 @@ def record(
     if not conn.in_atomic_block:
         raise RuntimeError("audit.record() must run inside transaction.atomic()")
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
-    # The head row's lock makes seq gapless and the chain linear across servers.
-    head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+    # The head row's lock makes seq gapless and the chain linear across servers. It is
+    # held until the commit: every write of the app queues here, so it is three plain
+    # statements (lock, insert, move the head) with no ORM query to build.
+    last_seq, last_hash = _lock_head(conn)
     rec = AuditRecord(
-        seq=head.last_seq + 1,
+        seq=last_seq + 1,
         at=clock.now(),
         actor=actor if isinstance(actor, models.Model) and actor.is_authenticated else None,
         actor_label=_actor_label(actor)[:150],
@@ -132,12 +134,36 @@ def record(
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
         source=current_source(),
-        prev_hash=head.last_hash,
+        prev_hash=last_hash,
     )
     rec.hash = _digest(_payload(rec, f"{ct.app_label}.{ct.model}"))
     rec.save()
-    ChainHead.objects.filter(pk=1).update(last_seq=rec.seq, last_hash=rec.hash)
+    with conn.cursor() as cursor:
+        cursor.execute(_head_sql(conn)[1], [rec.seq, rec.hash])
     return rec
+
+
+def _head_sql(conn: Any) -> tuple[str, str]:
+    """(lock and read the head, move it) for a connection's database (names from the model)."""
+    qn = conn.ops.quote_name
+    table, seq, last = qn(ChainHead._meta.db_table), qn("last_seq"), qn("last_hash")
+    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
+    return (
+        f"SELECT {seq}, {last} FROM {table} WHERE {qn('id')} = 1{lock}",  # noqa: S608
+        f"UPDATE {table} SET {seq} = %s, {last} = %s WHERE {qn('id')} = 1",  # noqa: S608
+    )
+
+
+def _lock_head(conn: Any) -> tuple[int, str]:
+    """The chain head's (last_seq, last_hash), its row locked until the commit; the
+    head is made on the very first record."""
+    with conn.cursor() as cursor:
+        cursor.execute(_head_sql(conn)[0])
+        row = cursor.fetchone()
+    if row is None:
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        return head.last_seq, head.last_hash
+    return int(row[0]), row[1]
 
 
 def record_create(actor: Any, obj: models.Model, action: str = "") -> AuditRecord:
