@@ -10,9 +10,8 @@ from ninja import Field, Query, Router, Schema
 
 from campaigndesk import clock
 from campaigndesk.campaigns import queries as campaign_queries
-from campaigndesk.ledger import stats
+from campaigndesk.ledger import figures, stats
 from campaigndesk.ledger.models import TaskStatus
-from campaigndesk.ledger.queries import visible_tasks
 from campaigndesk.org import access
 
 from ..auth import person
@@ -83,17 +82,18 @@ class DashboardOut(Schema):
 )
 def dashboard(request: HttpRequest, campaign_id: Id, query: Query[StrictQuery]) -> Any:
     """The dashboard's figures over the tasks the caller sees: counts by light and by
-    status, on-time rate by unit, progress by phase and the trend by period. Each is one
-    GROUP BY over indexed columns; cancelled tasks are left out of units, phases, trend."""
+    status, on-time rate by unit, progress by phase and the trend by period; cancelled
+    tasks are left out of units, phases, trend. Computed once per change of the ledger
+    (and day) and kept, like the desk's dashboard."""
     user = person(request)
     campaign = campaign_queries.get_campaign_for_user(user, campaign_id)
     access.require(user, "ledger.view")
     today = clock.today()
-    tasks = visible_tasks(user).filter(campaign=campaign)
-    lights = stats.light_counts(tasks)
-    statuses = stats.status_counts(tasks)
-    parts = stats.breakdown(tasks, campaign, today)
-    trend = stats.trend(tasks, campaign, today)
+    # The desk dashboard's stored figures (ledger.figures): one row read while no write
+    # has changed them, instead of the GROUP BYs over the campaign on every request.
+    found = figures.dashboard_figures(user, campaign, today)
+    lights, statuses = found.lights, found.statuses
+    parts, trend = found.breakdown, found.trend
     return {
         "campaign": campaign,
         "today": today,
