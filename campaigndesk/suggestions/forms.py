@@ -15,9 +15,13 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.forms.utils import flatatt
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from campaigndesk.campaigns.models import Campaign, KeyTask
+from campaigndesk.org.forms import PlainSelect
 from campaigndesk.org.models import Unit, subtree_q
 
 from .models import AWAITING_ANSWER, Category, Channel, Outcome, Status, Suggestion
@@ -38,6 +42,22 @@ def _text(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+class PlainSelectMultiple(forms.SelectMultiple):
+    """org.forms.PlainSelect for several choices: the queue's co-unit select lists every
+    unit of the city, and Django's two templates per <option> cost more than its rows."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        selected = {str(v) for v in self.format_value(value)}
+        built = flatatt({"name": name, **self.build_attrs(self.attrs, attrs)})
+        parts = [f"<select{built} multiple>"]
+        for key, label in self.choices:
+            key = "" if key is None else str(key)
+            mark = " selected" if key in selected else ""
+            parts.append(f'<option value="{escape(key)}"{mark}>{escape(label)}</option>')
+        parts.append("</select>")
+        return SafeString("".join(parts))
+
+
 class UnitField(forms.ModelChoiceField):
     """A unit named by its code (select options and the queue's typed-in choice alike),
     shown in tree order, indented by depth."""
@@ -45,6 +65,7 @@ class UnitField(forms.ModelChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", Unit.objects.filter(is_active=True).order_by("path"))
         kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("widget", PlainSelect)
         kwargs.setdefault(
             "error_messages",
             {
@@ -63,6 +84,7 @@ class UnitsField(forms.ModelMultipleChoiceField):
         kwargs.setdefault("queryset", Unit.objects.filter(is_active=True).order_by("path"))
         kwargs.setdefault("to_field_name", "code")
         kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", PlainSelectMultiple)
         super().__init__(**kwargs)
 
     def label_from_instance(self, obj: Unit) -> str:
@@ -87,7 +109,7 @@ def share_choices(fields: list[forms.Field], units: list[Unit]) -> None:
 
 class _Filter(forms.Form):
     campaign = forms.ModelChoiceField(
-        queryset=Campaign.objects.all(), required=False, label=_("Campaign")
+        queryset=Campaign.objects.all(), required=False, label=_("Campaign"), widget=PlainSelect
     )
     q = forms.CharField(required=False, max_length=100, label=_("Search"))
 
@@ -127,16 +149,19 @@ class QueueFilter(_Filter):
         widget=forms.CheckboxSelectMultiple,
     )
     category = forms.ModelChoiceField(
-        queryset=Category.objects.all(), required=False, label=_("Category")
+        queryset=Category.objects.all(), required=False, label=_("Category"), widget=PlainSelect
     )
     key_task = forms.ModelChoiceField(
-        queryset=KeyTask.objects.all(), required=False, label=_("Key task")
+        queryset=KeyTask.objects.all(), required=False, label=_("Key task"), widget=PlainSelect
     )
     district = forms.ModelChoiceField(
-        queryset=Unit.objects.all(), required=False, label=_("District")
+        queryset=Unit.objects.all(), required=False, label=_("District"), widget=PlainSelect
     )
     channel = forms.ChoiceField(
-        choices=[("", "—"), *Channel.choices], required=False, label=_("Channel")
+        choices=[("", "—"), *Channel.choices],
+        required=False,
+        label=_("Channel"),
+        widget=PlainSelect,
     )
     received_from = forms.DateField(required=False, label=_("Received from"), widget=_date_widget())
     received_to = forms.DateField(required=False, label=_("Received to"), widget=_date_widget())

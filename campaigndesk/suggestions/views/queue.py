@@ -52,6 +52,7 @@ from .common import (
     with_current_campaign,
     with_params,
 )
+from .queue_rows import rows_html
 
 COUNT_CAP = 1000
 DISTRICT_KINDS = (UnitKind.DISTRICT, UnitKind.COUNTY, UnitKind.ZONE)
@@ -115,14 +116,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     route_form = BulkRouteForm(None, user)
     share_choices([route_form.fields["unit"], route_form.fields["co_units"]], units)
     list_url = url_with("suggestions:queue", query)
+    rows = [{"s": s, "hint": hints.get(s.pk)} for s in page.items]
+    shows_hints = has_providers()
     context = {
         "form": form,
         "page": page,
-        "rows": [{"s": s, "hint": hints.get(s.pk)} for s in page.items],
+        "rows": rows,
+        "rows_html": rows_html(request, rows, query, shows_hints),
         "count": count[0] if count else None,
         "capped": count[1] if count else False,
         "cap": COUNT_CAP,
-        "shows_hints": has_providers(),
+        "shows_hints": shows_hints,
         "units": units,
         "route_form": route_form,
         "query": query,
