@@ -8,6 +8,7 @@ import platform
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import triage_bench
 from .paths import BASELINE, P95_LIMIT_MS, BenchPath
 
 PASS, FAIL, NONE = "PASS", "FAIL", "-"
@@ -110,6 +111,7 @@ class Run:
     load_after: tuple[float, float, float] | None = None
     commit: str | None = None  # the code measured: git commit, "+changes" when uncommitted
     baseline_again: Measurement | None = None  # /healthz measured again after the paths
+    triage: dict[str, Any] | None = None  # routing and duplicate-check timings, in-process
 
 
 def machine() -> dict[str, Any]:
@@ -187,6 +189,7 @@ def to_json(run: Run, machine_info: dict[str, Any] | None = None) -> dict[str, A
         "baseline_rps": _round(baseline_rps(run.results, run.baseline_again), 1),
         "notes": run.notes,
         "paths": [path_entry(r) for r in run.results],
+        "triage": run.triage,
     }
 
 
@@ -271,6 +274,7 @@ def render(run: Run, machine_info: dict[str, Any] | None = None) -> str:
         )
     body = render_table(COLUMNS, table_rows(run)) if run.results else "(no paths)"
     body += "".join(f"\n{line}" for line in count_lines(run))
+    body += "".join(f"\n{line}" for line in triage_bench.render(run.triage))
     notes = "".join(f"\nnote: {n}" for n in run.notes)
     notes += "".join(f"\nnote: {r.path.name}: {r.note}" for r in run.results if r.note)
     return f"{head}\n\n{body}\n{notes}".rstrip() + "\n"

@@ -33,6 +33,7 @@ class Options:
     concurrency: int = 8
     warmup: float = 3.0
     keep_server: bool = False
+    triage: bool = True  # also time routing and the duplicate check (bench_triage)
 
 
 def server_env(db_url: str, static_root: Path, secret_key: str) -> dict[str, str]:
@@ -82,6 +83,21 @@ def source_version() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return commit + ("+changes" if dirty else "")
+
+
+def run_triage(env: dict[str, str], say: Say) -> dict[str, Any]:
+    """The triage timings, in-process in the bench database (after the load)."""
+    from .management.commands.bench_triage import TRIAGE_MARK
+
+    say("timing triage: routing a batch, checking reworded copies for duplicates")
+    try:
+        proc = prepare.run_command(["bench_triage"], env, say)
+    except RuntimeError as exc:
+        return {"error": str(exc)[-500:]}
+    for line in proc.stdout.splitlines():
+        if line.startswith(TRIAGE_MARK):
+            return json.loads(line[len(TRIAGE_MARK) :])
+    return {"error": "bench_triage printed no result"}
 
 
 def run_probe(paths: list[BenchPath], env: dict[str, str], say: Say) -> dict[str, Any]:
@@ -164,6 +180,7 @@ def bench_run(
         else:
             server.stop()
             shutil.rmtree(workdir, ignore_errors=True)
+    triage = run_triage(env, say) if completed and options.triage else None
     apply_ratios(results, baseline_again)
     for r in results:
         if r.measurement and r.measurement.errors:
@@ -181,6 +198,7 @@ def bench_run(
         load_after=load_average(),
         commit=source_version(),
         baseline_again=baseline_again,
+        triage=triage,
     )
 
 

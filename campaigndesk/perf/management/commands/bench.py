@@ -33,6 +33,9 @@ positive_float.__name__ = "positive number"  # argparse names the type in its me
 positive_int.__name__ = "positive whole number"
 
 
+TRIAGE = "triage"  # not an HTTP path: the in-process routing and duplicate timings
+
+
 class Command(BaseCommand):
     help = (
         "Measure every main path under load: prepare a bench database at the chosen scale "
@@ -66,7 +69,8 @@ class Command(BaseCommand):
             metavar="NAME,...",
             default="",
             help="run these paths only (and healthz, the baseline). Known: "
-            + ", ".join(bench_paths.by_name()),
+            + ", ".join(bench_paths.by_name())
+            + ", and triage (in-process timings)",
         )
         parser.add_argument(
             "--growth",
@@ -74,12 +78,23 @@ class Command(BaseCommand):
             help="run at small and at city scale and print city/small p95 per path",
         )
         parser.add_argument(
+            "--no-triage",
+            action="store_true",
+            help="skip the in-process triage timings (routing, duplicate check); --only "
+            "skips them too unless it names triage",
+        )
+        parser.add_argument(
             "--keep-server", action="store_true", help="leave gunicorn running at the end"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        only = [n for n in options["only"].split(",") if n]
+        triage = not options["no_triage"] and (not only or TRIAGE in only)
+        only = [n for n in only if n != TRIAGE]
+        if TRIAGE in options["only"].split(",") and not only:
+            only = [bench_paths.BASELINE]
         try:
-            selected = bench_paths.select(options["only"].split(","))
+            selected = bench_paths.select(only)
         except KeyError as exc:
             raise CommandError(
                 f"Unknown path(s): {exc.args[0]}. Known: {', '.join(bench_paths.by_name())}."
@@ -106,6 +121,7 @@ class Command(BaseCommand):
                     concurrency=options["concurrency"],
                     warmup=options["warmup"],
                     keep_server=options["keep_server"],
+                    triage=triage,
                 )
                 runs[scale] = bench_run(selected, opts, self._say)
                 self.stdout.write("\n" + report.render(runs[scale]))

@@ -1,0 +1,176 @@
+"""Triage timings for `campaigndesk bench`, measured in-process in the bench database.
+
+The HTTP paths say how fast the screens are; the learned triage has targets of its own
+(issue #6): routing at least 1,000 suggestions a second, a near-duplicate check against
+every stored suggestion in under a second, and a model trained on 10,000 messages in
+under two minutes. These run in one process against the bench database, after the load,
+so they do not compete with the server.
+
+Duplicate lookups use texts of stored suggestions, reworded (a word dropped, one
+repeated, a phrase added), so each lookup has a known near-duplicate to find: the
+report gives the share found as `recall`.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from typing import Any
+
+from django.db.models import Max, Min
+
+ROUTE_BATCH = 2000  # suggestions routed in one call, as a scan of the queue would
+SINGLE_ROUTES = 30  # one suggestion at a time, as on arrival
+DUPLICATE_LOOKUPS = 40
+TARGET_ROUTES_PER_S = 1000.0
+TARGET_DUPLICATE_MS = 1000.0
+TARGET_TRAIN_S = 120.0
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 1)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def reword(text: str, rng: random.Random) -> str:
+    """A near copy of `text`, as a second citizen would write the same thing."""
+    cut = max(1, len(text) // 12)
+    start = rng.randrange(0, max(1, len(text) - cut))
+    return (
+        text[:start]
+        + text[start + cut :]
+        + ("，希望尽快解决。" if rng.random() < 0.5 else " Please act soon.")
+    )
+
+
+def _sample(rng: random.Random, n: int) -> list[Any]:
+    """About n suggestions spread over the whole table (not only the newest), by id."""
+    from campaigndesk.suggestions.models import Suggestion
+
+    bounds = Suggestion.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    lo, hi = bounds["lo"], bounds["hi"]
+    if lo is None:
+        return []
+    ids = {rng.randint(lo, hi) for _ in range(n * 3)}
+    found = list(
+        Suggestion.objects.filter(pk__in=ids).only(
+            "id", "campaign_id", "title", "body", "created_at"
+        )
+    )
+    rng.shuffle(found)
+    return found[:n]
+
+
+def measure_routing(say: Any = None) -> dict[str, Any]:
+    from campaigndesk.suggestions.models import Suggestion
+    from campaigndesk.triage import predict, training
+
+    out: dict[str, Any] = {}
+    newest = list(
+        Suggestion.objects.order_by("-id").only("id", "campaign_id", "title", "body")[:ROUTE_BATCH]
+    )
+    if not newest:
+        return {"note": "no suggestions in the bench database"}
+    campaign_id = newest[0].campaign_id
+    if not predict.active_models([campaign_id]):
+        if say:
+            say("  no routing model in the bench database: training one")
+        started = time.perf_counter()
+        try:
+            model = training.train(campaign_id and newest[0].campaign, trained_by="bench")
+        except training.NotEnoughData as exc:
+            return {"note": f"no model: {exc}"}
+        out["train_s"] = round(time.perf_counter() - started, 1)
+        out["trained_on"] = model.trained_on
+        out["macro_f1"] = model.metrics.get("macro_f1")
+    predict.predict(newest[:10])  # loads and unpickles the model once, as a worker would
+    started = time.perf_counter()
+    routed = predict.predict(newest)
+    seconds = time.perf_counter() - started
+    out["batch"] = len(newest)
+    out["routed"] = len(routed)
+    out["routes_per_s"] = round(len(newest) / seconds, 1) if seconds > 0 else None
+    singles = []
+    for s in newest[:SINGLE_ROUTES]:
+        started = time.perf_counter()
+        predict.predict([s])
+        singles.append(time.perf_counter() - started)
+    out["single_p50_ms"] = _ms(statistics.median(singles))
+    out["verdict"] = "PASS" if (out["routes_per_s"] or 0) >= TARGET_ROUTES_PER_S else "FAIL"
+    return out
+
+
+def measure_duplicates(seed: int = 2018) -> dict[str, Any]:
+    from campaigndesk.suggestions.models import Suggestion
+    from campaigndesk.triage import dedupe
+
+    rng = random.Random(seed)
+    sample = _sample(rng, DUPLICATE_LOOKUPS)
+    if not sample:
+        return {"note": "no suggestions in the bench database"}
+    # The clock of the bench database's data: lookups see what was "recent" then.
+    now = Suggestion.objects.aggregate(t=Max("created_at"))["t"]
+    stored = Suggestion.objects.count()
+    times, found = [], 0
+    for s in sample:
+        text = reword(dedupe.suggestion_text(s), rng)
+        started = time.perf_counter()
+        matches = dedupe.find_duplicates(text, campaign=s.campaign_id, now=now, limit=5)
+        times.append(time.perf_counter() - started)
+        found += any(m.suggestion.pk == s.pk for m in matches)
+    p95 = _percentile(times, 0.95)
+    return {
+        "stored": stored,
+        "lookups": len(sample),
+        "p50_ms": _ms(statistics.median(times)),
+        "p95_ms": _ms(p95),
+        "max_ms": _ms(max(times)),
+        # Only open or recent suggestions are searched: an old closed one is not a miss.
+        "found_original": found,
+        "verdict": "PASS" if p95 * 1000.0 < TARGET_DUPLICATE_MS else "FAIL",
+    }
+
+
+def measure(say: Any = None) -> dict[str, Any]:
+    return {"routing": measure_routing(say), "duplicates": measure_duplicates()}
+
+
+def render(result: dict[str, Any] | None) -> list[str]:
+    """Report lines for the bench table's foot."""
+    if not result:
+        return []
+    lines = ["", "triage (in-process, bench database):"]
+    if "error" in result:
+        return [*lines, f"  not measured: {result['error']}"]
+    r = result.get("routing", {})
+    if "note" in r:
+        lines.append(f"  routing: {r['note']}")
+    else:
+        trained = (
+            f", model trained here in {r['train_s']} s on {r['trained_on']:,} "
+            f"(macro-F1 {r.get('macro_f1')})"
+            if "train_s" in r
+            else ""
+        )
+        lines.append(
+            f"  routing: {r['routes_per_s']:,.0f} suggestions/s in a batch of {r['batch']:,} "
+            f"(target {TARGET_ROUTES_PER_S:,.0f}: {r['verdict']}), one at a time "
+            f"p50 {r['single_p50_ms']} ms{trained}"
+        )
+    d = result.get("duplicates", {})
+    if "note" in d:
+        lines.append(f"  duplicates: {d['note']}")
+    else:
+        lines.append(
+            f"  duplicate check against {d['stored']:,} stored: p50 {d['p50_ms']} ms, "
+            f"p95 {d['p95_ms']} ms, max {d['max_ms']} ms over {d['lookups']} reworded copies "
+            f"(target < {TARGET_DUPLICATE_MS:,.0f} ms: {d['verdict']}); the original was "
+            f"found for {d['found_original']} of {d['lookups']} (only open or recent ones "
+            "are searched)"
+        )
+    return lines
