@@ -20,13 +20,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -102,24 +103,60 @@ def _client(request: HttpRequest) -> str:
 # --- the campaign ----------------------------------------------------------------------------------
 
 
+HOME_SECONDS = 60
+
+
+def _campaign_data(campaign: Any) -> dict[str, Any]:
+    """What the campaign page shows besides the campaign and its counts (cached on their
+    own): its phases, key tasks and latest published answers (public, the same for
+    everyone)."""
+    latest = queries.published(campaign)[:LATEST]
+    return {
+        "phases": list(campaign.phases.order_by("number")),
+        "key_tasks": list(queries.key_tasks_of(campaign)),
+        "latest": [public_view(s) for s in latest],
+    }
+
+
+def _cached_campaign_data(campaign: Any) -> dict[str, Any]:
+    """The campaign page's data, kept a minute per campaign and language.
+
+    The portal's home is its most visited page and shows everyone the same campaign:
+    reading it four times a second from the database bought nothing. The data is
+    cached, not the HTML, so each response keeps its own CSP nonce and CSRF token.
+    Only public data is kept (public_view leaves contact details out).
+    """
+    key = f"portal:campaign-page:{campaign.pk}:{get_language()}"
+    found = cache.get(key)
+    if found is None:
+        found = _campaign_data(campaign)
+        cache.set(key, found, HOME_SECONDS)
+    return found
+
+
 def _campaign_page(request: HttpRequest, campaign: Any, others: list[Any]) -> HttpResponse:
     context: dict[str, Any] = {"campaign": campaign, "others": others, "nav": "home"}
     if campaign is not None:
-        latest = queries.published(campaign)[:LATEST]
         context.update(
-            phases=list(campaign.phases.order_by("number")),
-            key_tasks=list(queries.key_tasks_of(campaign)),
-            counts=queries.counts(campaign),
-            latest=[public_view(s) for s in latest],
-            today=clock.today(),
+            _cached_campaign_data(campaign), counts=queries.counts(campaign), today=clock.today()
         )
     return render(request, "portal/home.html", context)
+
+
+def _public_campaigns() -> list[Any]:
+    """The public campaigns, the one under way first; kept a minute (see above)."""
+    key = f"portal:public-campaigns:{get_language()}"
+    found = cache.get(key)
+    if found is None:
+        found = list(queries.public_campaigns())
+        cache.set(key, found, HOME_SECONDS)
+    return found
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The campaign under way (and links to any other public one)."""
-    campaigns = list(queries.public_campaigns())
+    campaigns = _public_campaigns()
     campaign = campaigns[0] if campaigns else None
     return _campaign_page(request, campaign, campaigns[1:])
 

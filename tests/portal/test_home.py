@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from campaigndesk.campaigns.models import CampaignStatus
@@ -114,8 +115,19 @@ def test_home_query_count_does_not_grow_with_suggestions(
     # 5 the latest published answers with category, district and unit.
     with django_assert_num_queries(5):
         assert client.get("/").status_code == 200
-    with django_assert_num_queries(4):  # the counts come from the cache now
+    with django_assert_num_queries(0):  # all of it comes from the cache for a minute
         assert client.get("/").status_code == 200
+
+
+def test_home_shows_a_new_answer_once_its_minute_in_the_cache_has_passed(world, category):
+    client = Client(headers={"accept-language": "en"})
+    first = client.get("/").content.decode()
+    assert "No answers have been published yet." in first
+    published_suggestions(world, category, 1)
+    cache.clear()  # what a minute's expiry does
+    second = client.get("/")
+    assert "No answers have been published yet." not in second.content.decode()
+    assert re.findall(r'<span class="figure">(\d+)</span>', second.content.decode()) == ["1", "1"]
 
 
 @pytest.mark.product_language
