@@ -9,6 +9,7 @@ the same links and forms load the whole page.
 
 from __future__ import annotations
 
+import functools
 import html
 from typing import Any
 
@@ -19,8 +20,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
@@ -130,14 +131,16 @@ def _chosen(bound: Any) -> set[str]:
     return {str(value)}
 
 
-def _unit_choices(field: Any) -> list[tuple[str, str, int | None]]:
+def _unit_choices(field: Any, rows: list[Any] | None = None) -> list[tuple[str, str, int | None]]:
     """The unit field's choices from plain values: hundreds of units per page, where
     ModelChoiceField would make a model instance of each."""
     english = current_is_english()
     found: list[tuple[str, str, int | None]] = []
     if field.empty_label is not None:
         found.append(("", str(field.empty_label), None))
-    for pk, zh, en, depth in field.queryset.values_list("pk", "name_zh", "name_en", "depth"):
+    if rows is None:
+        rows = list(field.queryset.values_list("pk", "name_zh", "name_en", "depth"))
+    for pk, zh, en, depth in rows:
         found.append((str(pk), (en or zh) if english else (zh or en), depth))
     return found
 
@@ -174,53 +177,108 @@ def _choices(bound: Any) -> list[tuple[str, str]]:
             ("" if value is None else str(value), str(label), None)
             for value, label in bound.field.choices
         ]
+    return _indented(found)
+
+
+def _indented(found: list[tuple[str, str, int | None]]) -> list[tuple[str, str]]:
     top = min((d for _v, _l, d in found if d is not None), default=0)
     return [(v, "\u00a0\u00a0" * (d - top) + lab if d else lab) for v, lab, d in found]
 
 
-def filter_bar(form: LedgerFilter) -> list[dict[str, Any]]:
-    """The filter bar's fields with their options as HTML, built here: Django's widgets
-    render every <option> through a template, too slow for hundreds of units per page."""
-    bar = []
+_UNIT_OPTIONS: dict[tuple[Any, ...], tuple[list[Any], list[str]]] = {}
+
+
+def _options(pairs: Any) -> list[str]:
+    # Hundreds of units: escaped with the standard library's html.escape (what Django's
+    # escape() does, without its lazy-string wrapper on every call).
+    return [f'<option value="{html.escape(v)}">{html.escape(lab)}</option>' for v, lab in pairs]
+
+
+def _unit_options(bound: Any) -> list[str]:
+    """The unit select's <option>s, unselected. Built again only when the units read
+    (one plain query, as before) differ from the last ones built for the same language:
+    300 units escaped on every page cost more than reading them."""
+    field = bound.field
+    rows = list(field.queryset.values_list("pk", "name_zh", "name_en", "depth"))
+    key = (
+        translation.get_language(),
+        str(field.empty_label),
+        len(rows),
+        rows[0][0] if rows else None,
+    )
+    hit = _UNIT_OPTIONS.get(key)
+    if hit is not None and hit[0] == rows:
+        return hit[1]
+    options = _options(_indented(_unit_choices(field, rows)))
+    if len(_UNIT_OPTIONS) > 64:  # a few languages times a few scopes in practice
+        _UNIT_OPTIONS.clear()
+    _UNIT_OPTIONS[key] = (rows, options)
+    return options
+
+
+def _select(bound: Any) -> str:
+    chosen = _chosen(bound)
+    options = _unit_options(bound) if bound.name == "unit" else _options(_choices(bound))
+    if not chosen:
+        return "".join(options)
+    # A value is a pk, a code or "" (escaped): its option starts with `<option value="v">`.
+    marks = {f'<option value="{html.escape(v)}">' for v in chosen}
+    return "".join(
+        o.replace('">', '" selected>', 1) if o[: o.index(">") + 1] in marks else o for o in options
+    )
+
+
+def _errors(bound: Any) -> str:
+    # An empty ErrorList still renders through a template: skip it.
+    return str(bound.errors) if bound.errors else ""
+
+
+def filter_bar(form: LedgerFilter) -> SafeString:
+    """The filter bar's fields as HTML, built here: Django's widgets render every
+    <option> through a template, too slow for hundreds of units per page, and the
+    template's loop over a dozen fields cost more than the rows."""
+    esc = html.escape
+    parts = []
     for name in form.fields:
         if name == "sort":
             continue
         bound = form[name]
-        entry: dict[str, Any] = {
-            "name": name,
-            "id": f"id_{name}",
-            "label": bound.label,
-            "errors": bound.errors,
-        }
+        label, errors = esc(str(bound.label)), _errors(bound)
+        invalid = ' aria-invalid="true"' if errors else ""
         if name in SELECTS:
-            chosen = _chosen(bound)
-            entry["kind"] = "select"
-            # Hundreds of units: escaped with the standard library's html.escape (what
-            # Django's escape() does, without its lazy-string wrapper on every call).
-            entry["html"] = mark_safe(  # noqa: S308 (every value and label escaped here)
-                "".join(
-                    f'<option value="{html.escape(v)}"{_SELECTED if v in chosen else ""}>'
-                    f"{html.escape(lab)}</option>"
-                    for v, lab in _choices(bound)
-                )
+            parts.append(
+                f'<div class="field"><label for="id_{name}">{label}</label>'
+                f'<select id="id_{name}" name="{name}" data-autosubmit{invalid}>'
+                f"{_select(bound)}</select>{errors}</div>"
             )
         elif name in CHECKBOXES:
             chosen = _chosen(bound)
-            entry["kind"] = "checkboxes"
-            entry["html"] = format_html_join(
-                "",
-                '<label><input type="checkbox" name="{}" value="{}"{}> {}</label>',
-                ((name, v, _CHECKED if v in chosen else "", lab) for v, lab in _choices(bound)),
+            boxes = "".join(
+                f'<label><input type="checkbox" name="{name}" value="{esc(v)}"'
+                f"{_CHECKED if v in chosen else ''}> {esc(lab)}</label>"
+                for v, lab in _choices(bound)
+            )
+            parts.append(
+                f'<fieldset class="field"><legend>{label}</legend>{boxes}{errors}</fieldset>'
             )
         elif name in INPUTS:
-            entry["kind"] = INPUTS[name]
-            entry["value"] = bound.value() or ""
-            entry["maxlength"] = getattr(bound.field, "max_length", None)
+            value = esc(str(bound.value() or ""))
+            maxlength = getattr(bound.field, "max_length", None)
+            extra = f' maxlength="{maxlength}"' if maxlength else ""
+            if name == "q":
+                extra += f' placeholder="{esc(_("Task or document number"))}"'
+            parts.append(
+                f'<div class="field"><label for="id_{name}">{label}</label>'
+                f'<input type="{INPUTS[name]}" id="id_{name}" name="{name}" value="{value}"'
+                f"{extra}{invalid}>{errors}</div>"
+            )
         else:
-            entry["kind"] = "checkbox"
-            entry["value"] = bool(bound.value())
-        bar.append(entry)
-    return bar
+            checked = _CHECKED if bound.value() else ""
+            parts.append(
+                f'<div class="field"><label for="id_{name}">{label}</label>'
+                f'<input type="checkbox" id="id_{name}" name="{name}"{checked}>{errors}</div>'
+            )
+    return mark_safe("\n".join(parts))  # noqa: S308 (every value and label escaped here)
 
 
 def _with(query: str, **changes: Any) -> str:
@@ -235,13 +293,28 @@ def _with(query: str, **changes: Any) -> str:
     return params.urlencode()
 
 
-class RemindForm(forms.Form):
+class RemindMessage(forms.Form):
     message = forms.CharField(
         label=gettext_lazy("Message to the units"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": gettext_lazy("Write what you want the units to do.")},
     )
+
+
+@functools.cache
+def _blank_message(language: str | None) -> SafeString:
+    """The empty message field with its label, as the list shows it: rendered through
+    the widget templates once per language, not on every page."""
+    field = RemindMessage()["message"]
+    return mark_safe(f"{field.label_tag()}{field}")  # noqa: S308 (rendered by Django)
+
+
+def blank_message() -> SafeString:
+    return _blank_message(translation.get_language())
+
+
+class RemindForm(RemindMessage):
     scope = forms.ChoiceField(
         choices=[
             ("selected", gettext_lazy("The ticked tasks")),
@@ -322,7 +395,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
         "next_url": _list_url(_with(query, cursor=page.next_cursor)) if page.next_cursor else None,
         "saved": saved_filters.filters_of(user),
         "can_remind": can_remind,
-        "remind_form": RemindForm(None, user),
+        "remind_message": blank_message(),
         "remind_max": reminders.MAX_MANUAL_BATCH,
     }
     template = "ledger/lists/list.html"
