@@ -122,6 +122,25 @@ def test_the_list_pages_by_cursor_in_both_orders(world, api):
     assert [i["id"] for i in newest["items"]] == made[::-1]
 
 
+def test_a_deep_page_bounds_the_received_moment_so_the_index_range_scans(world, api):
+    """Rows after the cursor are (created_at < t) OR (created_at = t AND id < pk); the
+    query also says created_at <= t, or neither database range-scans (created_at, id)
+    and the middle of a million suggestions took seconds."""
+    made = []
+    for n in range(3):
+        with at(DAY, 8 + n):
+            made.append(submit(world, title=f"建议{n}").pk)
+    client = api(world.office)
+    first = client.get("/suggestions", limit=1).json()
+    cursor = first["next"].split("cursor=")[1].split("&")[0]
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/suggestions", limit=1, cursor=cursor).json()
+    assert [i["id"] for i in body["items"]] == [made[1]]
+    listed = [q["sql"] for q in ctx.captured_queries if "ORDER BY" in q["sql"]]
+    assert len(listed) == 1
+    assert '"suggestions_suggestion"."created_at" <= ' in listed[0], listed[0]
+
+
 def test_a_malformed_cursor_is_a_422_that_names_it(world, api):
     response = api(world.office).get("/suggestions", cursor="bm90LWEtY3Vyc29y")
     assert response.status_code == 422
