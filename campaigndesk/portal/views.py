@@ -25,7 +25,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -134,12 +136,32 @@ def _cached_campaign_data(campaign: Any) -> dict[str, Any]:
     return found
 
 
+def _campaign_content(campaign: Any, others: list[Any]) -> SafeString:
+    """The page's content, rendered at most once a minute per campaign, language, day and
+    counts: it reads no request, so it is the same for everyone (the frame around it,
+    with the language form's token, is rendered for each response)."""
+    if campaign is None:
+        return render_to_string("portal/_home_content.html", {"campaign": None})
+    counts, today = queries.counts(campaign), clock.today()
+    key = (
+        f"portal:campaign-html:{campaign.pk}:{'-'.join(str(o.pk) for o in others)}:"
+        f"{get_language()}:{today.isoformat()}:{counts['received']}:{counts['answered']}"
+    )
+    found = cache.get(key)
+    if found is None:
+        context = {"campaign": campaign, "others": others, "counts": counts, "today": today}
+        context.update(_cached_campaign_data(campaign))
+        found = render_to_string("portal/_home_content.html", context)
+        cache.set(key, found, HOME_SECONDS)
+    return mark_safe(found)  # noqa: S308 - rendered by the template engine above
+
+
 def _campaign_page(request: HttpRequest, campaign: Any, others: list[Any]) -> HttpResponse:
-    context: dict[str, Any] = {"campaign": campaign, "others": others, "nav": "home"}
-    if campaign is not None:
-        context.update(
-            _cached_campaign_data(campaign), counts=queries.counts(campaign), today=clock.today()
-        )
+    context: dict[str, Any] = {
+        "campaign": campaign,
+        "nav": "home",
+        "content": _campaign_content(campaign, others),
+    }
     return render(request, "portal/home.html", context)
 
 
