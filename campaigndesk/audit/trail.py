@@ -137,10 +137,34 @@ def record(
         prev_hash=last_hash,
     )
     rec.hash = _digest(_payload(rec, f"{ct.app_label}.{ct.model}"))
-    rec.save()
+    _insert(conn, rec)
     with conn.cursor() as cursor:
         cursor.execute(_head_sql(conn)[1], [rec.seq, rec.hash])
     return rec
+
+
+def _insert(conn: Any, rec: AuditRecord) -> None:
+    """INSERT the new record as `rec.save()` would, without building the ORM query each
+    time (the chain head is locked meanwhile): each field's value prepared by the field."""
+    meta = AuditRecord._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    qn = conn.ops.quote_name
+    returning, _params = conn.ops.return_insert_columns([meta.pk]) or ("", ())
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) {returning}"
+    )
+    params = [f.get_db_prep_save(getattr(rec, f.attname), conn) for f in fields]
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        pk = (
+            cursor.fetchone()[0]
+            if returning
+            else conn.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+        )
+    rec.pk = pk
+    rec._state.adding = False
+    rec._state.db = conn.alias
 
 
 def _head_sql(conn: Any) -> tuple[str, str]:
