@@ -61,10 +61,13 @@ CHALLENGE_SLACK = 60 * 60  # spent tokens are kept this much longer, for clocks 
 logger = logging.getLogger(__name__)
 
 # Called inside the submission's transaction with the new suggestion (the triage
-# app registers auto-routing and duplicate detection here). Every submission pays for
-# them: a hook that must not break intake catches its own errors, and writes single
-# statements rather than opening a savepoint (two more round trips each).
-INTAKE_HOOKS: list[Callable[[Suggestion], None]] = []
+# app registers auto-routing and duplicate detection here), BEFORE its audit record:
+# the record takes the audit chain's lock, held until the commit, so it comes last. A
+# hook whose work is audited itself (auto-routing) returns a function instead, called
+# after the record, so the chain has the suggestion's creation first. Every submission
+# pays for the hooks: one that must not break intake catches its own errors, and
+# writes single statements rather than opening a savepoint (two more round trips each).
+INTAKE_HOOKS: list[Callable[[Suggestion], Callable[[], None] | None]] = []
 
 
 class Throttled(Exception):
@@ -377,10 +380,10 @@ def submit(
     their own must clean up likewise; none does.)
 
     One transaction, so one commit, holds everything: the rate counts, the spent
-    token, the suggestion, its files, the audit record and the intake hooks' rows
-    (after the record, which a hook's own records follow in the chain). When the call
-    returns, the suggestion is committed (unless the caller holds a transaction open
-    around it).
+    token, the suggestion, its files, the intake hooks' rows and the audit record (last
+    but for audited hook work such as an automatic route, see INTAKE_HOOKS). When the
+    call returns, the suggestion is committed (unless the caller holds a transaction
+    open around it).
     """
     if not campaign.accepts_suggestions:
         raise ValidationError(_("This campaign is not taking suggestions at the moment."))
@@ -445,11 +448,13 @@ def submit(
                     )
                     written.append(attachment.file.name)
                     attachment.save()
+                then = [hook(suggestion) for hook in INTAKE_HOOKS]
                 after = trail.snapshot(suggestion)
                 after.pop("secret_hash", None)
                 trail.record(actor, "create", suggestion, action="suggestions.submit", after=after)
-                for hook in INTAKE_HOOKS:
-                    hook(suggestion)
+                for audited in then:
+                    if audited is not None:
+                        audited()
             return Receipt(suggestion, number, code)
         except IntegrityError:
             _remove_files(written)

@@ -14,7 +14,9 @@ Every hook catches its own failures: intake and routing never break because of t
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, transaction
@@ -68,16 +70,23 @@ def _threshold(campaign_id: int) -> float | None:
     return None if row is None else row[0]
 
 
-def auto_route(suggestion: Suggestion) -> None:
-    """Route a new suggestion when its campaign's threshold is set and reached.
+def auto_route(suggestion: Suggestion) -> Callable[[], None] | None:
+    """An intake hook: route a new suggestion when its campaign's threshold is set and
+    reached.
 
     Every submission pays one indexed read of the threshold (off by default: nothing
-    more). Only then does the model run, in a savepoint: a failure there is logged and
-    intake goes on. A database error reading the threshold is not swallowed: the
-    transaction is broken then, and its commit would drop the suggestion after all."""
+    more). A database error there is not swallowed: the transaction is broken then, and
+    its commit would drop the suggestion after all. With a threshold, the routing
+    (audited itself) is returned, for intake to run after the suggestion's audit record.
+    """
     threshold = _threshold(suggestion.campaign_id)
     if threshold is None:
-        return
+        return None
+    return functools.partial(_auto_route, suggestion, threshold)
+
+
+def _auto_route(suggestion: Suggestion, threshold: float) -> None:
+    """The model runs in a savepoint: a failure there is logged and intake goes on."""
     try:
         with transaction.atomic():  # a savepoint: a failure here leaves intake's work intact
             found = predict.predict([suggestion]).get(suggestion.pk)

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from campaigndesk import clock
+from campaigndesk.audit.trail import history_of, verify
 from campaigndesk.suggestions import actions, hints, intake
 from campaigndesk.suggestions.models import Category, Status, Suggestion
 from campaigndesk.triage import hooks, jobs, predict, training
@@ -148,6 +149,16 @@ def test_a_suggestion_above_the_threshold_is_routed_automatically(trained, world
     s.refresh_from_db()
     assert s.status == Status.ROUTED and s.unit == world.zhongshan
     assert not RoutingDecision.objects.exists()  # automatic routes are not office decisions
+
+
+def test_an_automatic_route_follows_the_creation_in_the_audit_trail(trained, world):
+    training.set_threshold(world.office, world.campaign, 0.05)
+    s = submit(world, *SCHOOL)
+    actions_in_order = list(
+        history_of(s).order_by("seq").values_list("action", flat=True)
+    )  # intake hooks run before the creation's record; the route is handed back for after it
+    assert actions_in_order == ["suggestions.submit", "suggestions.route"]
+    assert verify().ok
 
 
 def test_a_suggestion_below_the_threshold_waits_for_the_office(trained, world):
