@@ -36,7 +36,7 @@ from .. import figures, reminders, saved_filters, stats, workspace
 from ..filters import SORTS, LedgerFilter, keyset_page
 from ..models import Light, Task
 from ..queries import visible_tasks
-from .rows import ledger_rows
+from .rows import ledger_rows, workspace_items
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -514,4 +514,7 @@ def workspace_page(request: HttpRequest) -> HttpResponse:
             context["unit_groups"] = workspace.unit_groups(user, campaign, today)
         if workspace.shows_office_groups(user):
             context["office_groups"] = workspace.office_groups(user, campaign, today)
+        for group in [*context["unit_groups"], *context["office_groups"]]:
+            if group.key != "plans":
+                group.items_html = workspace_items(group.rows)  # type: ignore[attr-defined]
     return render(request, "ledger/lists/workspace.html", context)

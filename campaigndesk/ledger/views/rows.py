@@ -143,3 +143,33 @@ def ledger_rows(tasks: Iterable[Task], selectable: bool) -> SafeString:
             "</tr>"
         )
     return mark_safe("\n".join(rows))  # noqa: S308 (every value escaped above)
+
+
+def workspace_items(tasks: Iterable[Task]) -> SafeString:
+    """A workspace group's <li> of each task (with its lead unit joined): its link, lead
+    unit, deadline and light, the markup the group's template had per row (two includes,
+    a URL reversal and a {% blocktranslate %} each, up to a hundred rows a page)."""
+    task_url = escape(reverse("ledger:task", args=[_PK])).replace(str(_PK), "{}")
+    lights = {light: str(badge) for light, badge in _light_badges().items()}
+    dash = str(_DASH)
+    due = _("%(unit)s, due %(date)s")
+    english = current_is_english()
+    dates: dict[Any, str] = {}
+    items = []
+    for task in tasks:
+        lead = task.lead_unit
+        unit = (lead.name_en or lead.name_zh) if english else (lead.name_zh or lead.name_en)
+        deadline = dates.get(task.deadline)
+        if deadline is None:
+            deadline = dates[task.deadline] = escape(
+                date_format(task.deadline, "SHORT_DATE_FORMAT")
+            )
+        items.append(
+            "<li>\n"
+            f'        <a href="{task_url.format(task.pk)}">{escape(task.title)}</a>\n'
+            f'        <span class="muted small">{due % {"unit": escape(unit), "date": deadline}}'
+            "</span>\n"
+            f"        {lights.get(task.light, dash)}\n"
+            "      </li>"
+        )
+    return mark_safe("\n      ".join(items))  # noqa: S308 (every value escaped above)
