@@ -241,6 +241,9 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_AGE = 60 * 60 * 10
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions (one row per session, shared by every app server) with
+# the read that each request makes compiled once per process.
+SESSION_ENGINE = "campaigndesk.core.sessions"
 
 # --- Languages ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -12,11 +12,13 @@ AppConfig, so the registry below stays the single gate.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 
@@ -89,13 +91,32 @@ def grants(user: Any) -> Grants:
     if cached is not None:
         return cached
     by_role: dict[str, list[str]] = {}
-    for role, path in RoleGrant.objects.filter(user=user, unit__is_active=True).values_list(
-        "role", "unit__path"
-    ):
-        by_role.setdefault(role, []).append(path)
+    with connection.cursor() as cursor:
+        cursor.execute(_grants_sql(connection.vendor), [user.pk])
+        for role, path in cursor.fetchall():
+            by_role.setdefault(role, []).append(path)
     result = Grants({r: tuple(p) for r, p in by_role.items()}, superuser=user.is_superuser)
     setattr(user, _CACHE_ATTR, result)
     return result
+
+
+@functools.cache
+def _grants_sql(vendor: str) -> str:
+    """The SQL of `grants()`'s one query, compiled by the ORM once per process.
+
+    Every signed-in request runs it; compiling the queryset cost several times more
+    than running it (about 0.3-0.5 ms a request).
+    """
+    marker = -1
+    query = (
+        RoleGrant.objects.filter(user_id=marker, unit__is_active=True)
+        .values_list("role", "unit__path")
+        .query
+    )
+    sql, params = query.sql_with_params()
+    if tuple(params) != (marker,):  # the SQL must take the person's id as its only parameter
+        raise RuntimeError(f"unexpected parameters in the grants query: {params!r}")
+    return sql
 
 
 def forget_grants(user: Any) -> None:
