@@ -69,8 +69,14 @@ def _group(
     return Group(key, title, empty, rows[:limit], len(rows) > limit, list_query)
 
 
+# What a group's row shows (here and in the API's TaskBrief): no long texts, no dates
+# nobody reads.
+ROW_FIELDS = ("id", "title", "lead_unit", "status", "light", "progress", "deadline")
+
+
 def _tasks(user: Any, campaign: Campaign) -> QuerySet[Task]:
-    return visible_tasks(user).filter(campaign=campaign).select_related("lead_unit")
+    tasks = visible_tasks(user).filter(campaign=campaign)
+    return tasks.select_related("lead_unit").only(*ROW_FIELDS)
 
 
 def shows_unit_groups(user: Any) -> bool:

@@ -9,6 +9,7 @@ page, the task address is formatted from one reversal, and each row is one
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from html import escape
 from typing import Any
@@ -17,8 +18,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from campaigndesk.core.bilingual import current_is_english
 
@@ -34,7 +35,13 @@ _DASH = mark_safe('<span class="muted">—</span>')
 _PK = 2_147_483_647  # a placeholder id, replaced in the reversed address
 
 
-def _light_badges() -> dict[str, SafeString]:
+def _light_badges() -> dict[str, str]:
+    """Each light's badge in the request's language."""
+    return _badges_in(get_language())
+
+
+@functools.cache
+def _badges_in(language: str | None) -> dict[str, str]:
     words = {
         Light.RED: _("Red"),
         Light.YELLOW: _("Yellow"),
@@ -42,10 +49,10 @@ def _light_badges() -> dict[str, SafeString]:
         Light.GREY: _("Grey"),
     }
     badges = {
-        light: format_html('<span class="badge {}">{}</span>', light, word)
+        light: str(format_html('<span class="badge {}">{}</span>', light, word))
         for light, word in words.items()
     }
-    badges[Light.NONE] = _DASH
+    badges[Light.NONE] = str(_DASH)
     return badges
 
 
@@ -82,7 +89,7 @@ def ledger_rows(tasks: Iterable[Task], selectable: bool) -> SafeString:
     on each of a row's fifteen values): a third of the time the rows took.
     """
     task_url = escape(reverse("ledger:task", args=[_PK])).replace(str(_PK), "{}")
-    lights = {light: str(badge) for light, badge in _light_badges().items()}
+    lights = _light_badges()
     dash = str(_DASH)
     statuses = {
         value: f'<span class="badge {STATUS_BADGES.get(value, "blue")}">{escape(str(label))}</span>'
@@ -150,7 +157,7 @@ def workspace_items(tasks: Iterable[Task]) -> SafeString:
     unit, deadline and light, the markup the group's template had per row (two includes,
     a URL reversal and a {% blocktranslate %} each, up to a hundred rows a page)."""
     task_url = escape(reverse("ledger:task", args=[_PK])).replace(str(_PK), "{}")
-    lights = {light: str(badge) for light, badge in _light_badges().items()}
+    lights = _light_badges()
     dash = str(_DASH)
     due = _("%(unit)s, due %(date)s")
     english = current_is_english()
