@@ -31,7 +31,9 @@ class NotEnoughData(Exception):
     pass
 
 
-def training_data(campaign: Any = None, target: str = Target.UNIT) -> Table:
+def training_data(
+    campaign: Any = None, target: str = Target.UNIT, max_rows: int = MAX_ROWS
+) -> Table:
     """Suggestions the office routed and the unit answered (label: unit id), or, for the
     category target, suggestions with a category that were not spam (label: category code)."""
     qs = Suggestion.objects.all()
@@ -43,7 +45,7 @@ def training_data(campaign: Any = None, target: str = Target.UNIT) -> Table:
     else:
         qs = qs.filter(category__isnull=False).exclude(status=Status.SPAM)
         label = "category__code"
-    values = qs.order_by("-created_at", "-id").values_list("title", "body", label)[:MAX_ROWS]
+    values = qs.order_by("-created_at", "-id").values_list("title", "body", label)[:max_rows]
     rows, labels = [], []
     for title, body, y in values:
         rows.append((routing.clean(title), routing.clean(body)))
@@ -77,10 +79,11 @@ def train(
     actor: Any = access.SYSTEM,
     trained_by: str = "",
     variant: str = routing.DEFAULT_VARIANT,
+    max_rows: int = MAX_ROWS,
 ) -> RoutingModel:
     """Train, measure on a 20 % hold-out, refit on everything, store and activate a version."""
     access.require(actor, "triage.train")
-    data = training_data(campaign, target)
+    data = training_data(campaign, target, max_rows)
     if not can_train(len(data.rows), len(set(data.labels))):
         raise NotEnoughData(
             _(
