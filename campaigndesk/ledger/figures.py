@@ -231,8 +231,8 @@ def _figures(data: dict[str, Any], campaign: Campaign) -> Figures:
         for s, e, closed, due, done, late in data["trend"]
     ]
     return Figures(
-        lights=dict(data["lights"]),
-        statuses=dict(data["statuses"]),
+        lights=_in_order(data["lights"], stats.LIGHT_ORDER),
+        statuses=_in_order(data["statuses"], stats.STATUS_ORDER),
         breakdown=stats.Breakdown(units=unit_rows, phases=phase_rows),
         trend=stats.Trend(points, data["by_period"]),
     )
@@ -259,7 +259,14 @@ def stored_lights(user: Any, campaign: Campaign, today: dt.date) -> dict[str, in
     without counting it. Nothing is computed here when the figures are out of date.
     """
     found = _current(scope_of(user), campaign, today).values_list("figures", flat=True).first()
-    return dict(found["lights"]) if found is not None else None
+    return _in_order(found["lights"], stats.LIGHT_ORDER) if found is not None else None
+
+
+def _in_order(stored: dict[str, int], order: Any) -> dict[str, int]:
+    # PostgreSQL's jsonb keeps an object's keys in its own order (by length, then
+    # bytes), not the order they were written in: the charts and tables list lights
+    # worst first and statuses in the workflow's order.
+    return {key.value: stored.get(key.value, 0) for key in order}
 
 
 def indexed(tasks: Any, user: Any) -> Any:

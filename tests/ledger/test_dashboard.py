@@ -206,6 +206,31 @@ def test_office_dashboard_draws_charts_whose_segments_open_the_filtered_list(
     assert "50%" in html
 
 
+def test_stored_figures_list_lights_and_statuses_in_order_whatever_the_keys_order(
+    world, figures_ledger, client_for
+):
+    from campaigndesk.ledger.models import LedgerFigures
+
+    client = client_for(world.office)
+    computed = get(client)  # computes and stores the figures
+    stored = LedgerFigures.objects.get(campaign=world.campaign, scope="all")
+    # PostgreSQL's jsonb gives an object's keys back in its own order: store them so.
+    data = stored.figures
+    data["lights"] = dict(sorted(data["lights"].items()))
+    data["statuses"] = dict(sorted(data["statuses"].items()))
+    stored.figures = data
+    stored.save(update_fields=["figures"])
+    read_back = get(client)
+    assert chart(read_back, "statuses") == chart(computed, "statuses")
+    assert chart(read_back, "lights") == chart(computed, "lights")
+    statuses = [row["status"] for row in read_back.context["status_rows"]]
+    assert statuses == [s.value for s in stats.STATUS_ORDER]
+    assert [row["light"] for row in read_back.context["light_rows"]] == [
+        light.value for light in stats.LIGHT_ORDER
+    ]
+    assert "50%" in read_back.content.decode()  # the units table, built in Python
+
+
 def test_leader_reads_the_dashboard(world, figures_ledger, client_for):
     response = get(client_for(world.leader))
     assert response.status_code == 200
