@@ -52,7 +52,7 @@ from .common import (
     with_current_campaign,
     with_params,
 )
-from .queue_rows import rows_html
+from .queue_rows import rows_html, unit_options
 
 COUNT_CAP = 1000
 DISTRICT_KINDS = (UnitKind.DISTRICT, UnitKind.COUNTY, UnitKind.ZONE)
@@ -128,6 +128,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "cap": COUNT_CAP,
         "shows_hints": shows_hints,
         "units": units,
+        "units_datalist": unit_options(units),
         "route_form": route_form,
         "query": query,
         "list_url": list_url,

@@ -170,6 +170,11 @@ class RowWriter:
         )
 
 
+def unit_options(units: list[Any]) -> str:
+    """The options of the queue's unit datalist (every active unit of the city)."""
+    return SafeString("".join(f'<option value="{e(u.code)}">{e(u.name)}</option>' for u in units))
+
+
 def rows_html(request: Any, rows: list[dict[str, Any]], query: str, shows_hints: bool) -> str:
     writer = RowWriter(request, query, shows_hints)
     return SafeString("".join(writer.row(r["s"], r["hint"]) for r in rows))
