@@ -34,6 +34,10 @@ def _country_workday(country: str, day: dt.date) -> bool:
     return day.weekday() < 5
 
 
+# A count over at most this many days is made day by day (see count_between).
+DIRECT_COUNT_DAYS = 200
+
+
 class Workdays:
     def __init__(self, calendar: WorkCalendar | None, span: tuple[dt.date, dt.date] | None = None):
         self.country = calendar.country if calendar else "CN"
@@ -70,7 +74,12 @@ class Workdays:
         """Working days in (start, end]; negative when end comes before start."""
         if end < start:
             return -self.count_between(end, start)
-        if not self._inside(start, end):
+        # Outside the span, or one count over a few months before the span's working
+        # days are listed (a task page's "days left"): count the days themselves rather
+        # than list every working day of the span (3 years) for one answer.
+        if not self._inside(start, end) or (
+            "_days" not in self.__dict__ and (end - start).days <= DIRECT_COUNT_DAYS
+        ):
             n, day = 0, start
             while day < end:
                 day += ONE_DAY
