@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import html
 from typing import Any
+from urllib.parse import quote_plus
 
 from django import forms
 from django.apps import apps
@@ -185,8 +186,13 @@ def _rows(records: list[AuditRecord]) -> list[dict[str, Any]]:
     verbs = {value: str(label) for value, label in Verb.choices}
     labels: dict[int, dict[str, str]] = {}
     rows = []
+    types: dict[int, tuple[str, str]] = {}  # content type id -> (label, its list URL)
     for r in records:
         at = timezone.localtime(r.at)
+        found = types.get(r.content_type_id)
+        if found is None:
+            label = type_label(r.content_type)
+            found = types[r.content_type_id] = (label, trail_url(list_url, type=label))
         rows.append(
             {
                 "record": r,
@@ -194,10 +200,11 @@ def _rows(records: list[AuditRecord]) -> list[dict[str, Any]]:
                 "at_iso": at.isoformat(),
                 "at": at.strftime("%Y-%m-%d %H:%M:%S"),
                 "verb": verbs.get(r.verb, r.verb),
-                "type": type_label(r.content_type),
+                "type": found[0],
                 "fields": ", ".join(field_labels(r, labels)),
-                "object_url": trail_url(
-                    list_url, type=type_label(r.content_type), object_id=r.object_id
+                # The same URL trail_url(type=..., object_id=...) gives, one urlencode less.
+                "object_url": (
+                    f"{found[1]}&object_id={quote_plus(r.object_id)}" if r.object_id else found[1]
                 ),
             }
         )
