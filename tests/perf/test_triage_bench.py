@@ -29,6 +29,7 @@ def test_the_duplicate_check_finds_the_originals_of_reworded_copies(world):
         )
     result = triage_bench.measure_duplicates(seed=3)
     assert result["stored"] == 12
+    assert result["signed"] == 12
     assert 1 <= result["lookups"] <= 12
     assert result["found_original"] == result["lookups"]
     assert result["p95_ms"] >= result["p50_ms"] > 0
@@ -65,6 +66,7 @@ def test_the_report_lines_name_both_figures_and_their_verdicts():
             },
             "duplicates": {
                 "stored": 1_000_000,
+                "signed": 999_000,
                 "lookups": 40,
                 "p50_ms": 120.0,
                 "p95_ms": 300.0,
@@ -76,7 +78,7 @@ def test_the_report_lines_name_both_figures_and_their_verdicts():
     )
     text = "\n".join(lines)
     assert "2,500 suggestions/s" in text and "target 1,000: PASS" in text
-    assert "against 1,000,000 stored: p50 120.0 ms, p95 300.0 ms" in text
+    assert "against 1,000,000 stored (999,000 with signatures): p50 120.0 ms, p95 300.0" in text
     assert "found for 38 of 40" in text
     assert triage_bench.render(None) == []
     assert "not measured: boom" in "\n".join(triage_bench.render({"error": "boom"}))
