@@ -24,8 +24,9 @@ URL = "/api/v1/public/suggestions"
 
 # The campaign; then in ONE transaction: SAVEPOINT (BEGIN outside a test), the rate
 # counts (one upsert for the address's two windows and the contact), the challenge
-# spent, the suggestion, the audit chain (lock the head, the record, move the head),
-# the auto-route threshold, the duplicate signature (one INSERT), RELEASE (COMMIT).
+# spent, the suggestion, the intake hooks (the auto-route threshold, the duplicate
+# signature in one INSERT), the audit chain last (lock the head, the record, move the
+# head), RELEASE (COMMIT).
 SUBMIT_QUERIES = 11
 
 
@@ -60,6 +61,7 @@ def test_a_public_submission_runs_a_fixed_number_of_queries(world, book):
     sql = [q["sql"] for q in queries.captured_queries]
     assert len(sql) == SUBMIT_QUERIES, "\n".join(sql)
     assert sum(s.startswith(("SAVEPOINT", "BEGIN")) for s in sql) == 1  # one transaction
+    assert "audit_chainhead" in sql[-2]  # the chain's lock is held for the least time
     s = Suggestion.objects.get(tracking_number=response.json()["tracking_number"])
     assert AuditRecord.objects.filter(object_id=str(s.pk), action="suggestions.submit").exists()
     assert SuggestionSignature.objects.filter(suggestion=s).count() == dedupe.BANDS
