@@ -7,6 +7,10 @@ from campaigndesk.perf.paths import BASELINE, PATHS, BenchPath
 from campaigndesk.perf.probe import probe
 
 
+# Public pages whose content is kept for a minute: the same for every visitor.
+SERVED_FROM_CACHE = {"portal-home"}
+
+
 def test_every_registered_path_answers_its_user_with_the_expected_status(world):
     result = probe(PATHS)["paths"]
 
@@ -15,7 +19,11 @@ def test_every_registered_path_answers_its_user_with_the_expected_status(world):
         entry = result[path.name]
         assert "error" not in entry, (path.name, entry.get("error"))
         assert entry["status"] == path.expect, (path.name, entry["url"], entry["status"])
-        assert entry["queries"] >= 1, path.name  # every path reaches the database
+        if path.name in SERVED_FROM_CACHE:
+            # The probe counts the second of two requests: the first filled the cache.
+            assert entry["queries"] == 0, path.name
+        else:
+            assert entry["queries"] >= 1, path.name  # every other path reaches the database
 
 
 def test_token_paths_use_a_bearer_token_and_session_paths_a_cookie(world):
