@@ -42,7 +42,7 @@ from django.db.models import Q
 from campaigndesk import clock
 from campaigndesk.suggestions.models import OPEN_STATUSES, Status, Suggestion
 
-from .models.topics import SuggestionSignature
+from .models.topics import DuplicateCandidate, DuplicateScan, SuggestionSignature
 
 logger = logging.getLogger(__name__)
 
@@ -389,12 +389,107 @@ def duplicates_for(
     return result
 
 
+# --- stored candidates (what the triage queue reads) ---------------------------------------
+
+STORED_CANDIDATES = 5
+# Statuses whose suggestions the triage queue lists: the backfill fills these first.
+QUEUE_STATUSES = (Status.RECEIVED, Status.REOPENED)
+
+
+def _replace_candidates(found: dict[int, list[Match]], ids: Iterable[int]) -> int:
+    """Replace the stored candidates of `ids` by `found` (their matches) and mark them
+    searched: one transaction of three statements. Returns the candidate rows written."""
+    ids = list(ids)
+    now = clock.now()
+    rows = [
+        DuplicateCandidate(
+            suggestion_id=pk, candidate_id=m.suggestion.pk, similarity=m.similarity, found_at=now
+        )
+        for pk in ids
+        for m in found.get(pk, ())[:STORED_CANDIDATES]
+        if m.suggestion.pk != pk
+    ]
+    with transaction.atomic():
+        DuplicateCandidate.objects.filter(suggestion_id__in=ids).delete()
+        DuplicateCandidate.objects.bulk_create(rows)
+        DuplicateScan.objects.bulk_create(
+            [DuplicateScan(suggestion_id=pk, scanned_at=now) for pk in ids],
+            update_conflicts=True,
+            unique_fields=["suggestion"],
+            update_fields=["scanned_at"],
+        )
+    return len(rows)
+
+
+def store_duplicates(s: Suggestion) -> int:
+    """Search the near-duplicates of one suggestion (`duplicates_of`) and store the best
+    `STORED_CANDIDATES`, replacing any stored before. Run once after intake commits (a
+    background task, see dup_hooks.py) and by `backfill_duplicates`."""
+    return _replace_candidates({s.pk: duplicates_of(s, limit=STORED_CANDIDATES)}, [s.pk])
+
+
+def stored_duplicates(suggestions: Iterable[Suggestion]) -> dict[int, list[Match]]:
+    """The stored candidates of a page of suggestions, most similar first: ONE indexed
+    query (the candidate's number and title only), no MinHash lookup. Candidates since
+    marked spam or withdrawn are left out."""
+    ids = [s.pk for s in suggestions]
+    if not ids:
+        return {}
+    rows = (
+        DuplicateCandidate.objects.filter(suggestion_id__in=ids)
+        .exclude(candidate__status__in=IGNORED_STATUSES)
+        .select_related("candidate")
+        .only(
+            "suggestion_id", "similarity", "candidate__id", "candidate__tracking_number",
+            "candidate__title", "candidate__status", "candidate__duplicate_of_id",
+        )
+        .order_by("suggestion_id", "-similarity", "-candidate_id")
+    )  # fmt: skip
+    found: dict[int, list[Match]] = {}
+    for row in rows:
+        found.setdefault(row.suggestion_id, []).append(Match(row.candidate, row.similarity))
+    return found
+
+
+def backfill_duplicates(
+    batch: int = 50, statuses: Iterable[str] = OPEN_STATUSES, limit: int | None = None, say=None
+) -> int:
+    """Search and store the candidates of suggestions in `statuses` (the open ones) that
+    were never searched, `batch` at a time in keyset order (`duplicates_for`: two queries
+    per batch, then one transaction writing them). Returns how many were searched; safe
+    to rerun (a searched suggestion is skipped, with or without candidates)."""
+    statuses = [str(v) for v in statuses]
+    qs = Suggestion.objects.filter(status__in=statuses, duplicate_scan__isnull=True).only(
+        "pk", "title", "body", "campaign_id"
+    )
+    last = 0
+    done = 0
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
+        rows = list(qs.filter(pk__gt=last).order_by("pk")[:size])
+        if not rows:
+            break
+        last = rows[-1].pk
+        by_campaign: dict[int, list[Suggestion]] = {}
+        for s in rows:
+            by_campaign.setdefault(s.campaign_id, []).append(s)
+        found: dict[int, list[Match]] = {}
+        for page in by_campaign.values():  # a page of one campaign searches that campaign
+            found.update(duplicates_for(page, limit=STORED_CANDIDATES))
+        _replace_candidates(found, [s.pk for s in rows])
+        done += len(rows)
+        if say:
+            say(f"searched {done} suggestions")
+    return done
+
+
 __all__ = [
     "BANDS",
     "MIN_SIMILARITY",
     "RECENT_DAYS",
     "ROWS",
     "Match",
+    "backfill_duplicates",
     "backfill_signatures",
     "band_keys",
     "duplicates_for",
@@ -405,4 +500,6 @@ __all__ = [
     "keys_for_text",
     "minhash",
     "shingles",
+    "store_duplicates",
+    "stored_duplicates",
 ]

@@ -4,9 +4,11 @@ Imported once from `TriageConfig.ready()` ("dup_hooks" in its tuple of parts). I
 
 - appends `sign_at_intake` to `suggestions.intake.INTAKE_HOOKS`: each new suggestion's
   band keys are stored as it arrives, in its transaction, so it is found as a
-  near-duplicate from its commit on (a failure is logged; intake goes on);
+  near-duplicate from its commit on (a failure is logged; intake goes on); after the
+  commit it enqueues `dup_jobs.find_duplicates`, which searches its near-duplicates ONCE
+  and stores them (no query in the submission itself but the enqueue);
 - appends `duplicate_hints` to `suggestions.hints.HINT_PROVIDERS`: the triage queue shows
-  near-duplicates for a whole page in a fixed number of queries;
+  the stored near-duplicates of a whole page in one indexed query;
 - registers the nightly topic job of `topic_jobs.SCHEDULE` with the scheduler (which by
   itself only reads `<app>.jobs.SCHEDULE`).
 """
@@ -15,13 +17,13 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 
 from campaigndesk.core import scheduler
 from campaigndesk.suggestions import hints, intake
 from campaigndesk.suggestions.models import Suggestion
 
-from . import dedupe, topic_jobs
+from . import dedupe, dup_jobs, topic_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +39,16 @@ def sign_at_intake(suggestion: Suggestion) -> None:
         raise
     except Exception:
         logger.exception("could not sign suggestion %s for duplicate search", suggestion.pk)
+    # robust: a failed enqueue is logged by Django and never fails the committed submission
+    # (the nightly backfill searches it then).
+    pk = suggestion.pk
+    transaction.on_commit(lambda: dup_jobs.find_duplicates.enqueue(pk), robust=True)
 
 
 def duplicate_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:
-    """The near-duplicates of a queue page: two queries for the page, not per suggestion."""
-    found = dedupe.duplicates_for(suggestions)
+    """The stored near-duplicates of a queue page: one indexed query for the page, no
+    MinHash lookup (they were searched once after each suggestion arrived)."""
+    found = dedupe.stored_duplicates(suggestions)
     return {
         pk: hints.Hint(duplicates=[hints.DuplicateGuess(m.suggestion, m.similarity) for m in ms])
         for pk, ms in found.items()

@@ -2,7 +2,9 @@
 
 For every campaign open today, recompute the default period's topics (the last 30 days)
 so the first page view of the day reads a fresh cache, and sign any suggestions that
-have no duplicate signature yet (rows loaded in bulk, or before the triage app).
+have no duplicate signature yet (rows loaded in bulk, or before the triage app), then
+search and store the near-duplicates of open suggestions never searched (the queue reads
+only stored ones).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ def refresh_topics() -> dict[str, int]:
     for campaign in Campaign.objects.filter(starts_on__lte=end, ends_on__gte=start):
         topics.topic_run(campaign, start, end, refresh=True)
         runs += 1
-    return {"topic_runs": runs, "signed": dedupe.backfill_signatures()}
+    signed = dedupe.backfill_signatures()
+    return {"topic_runs": runs, "signed": signed, "searched": dedupe.backfill_duplicates()}
 
 
 SCHEDULE = [Periodic("campaigndesk.triage.topic_jobs.refresh_topics", DAY, at="02:30")]

@@ -131,21 +131,24 @@ def _page(world, pairs: int) -> list[Suggestion]:
 
 
 @pytest.mark.parametrize("pairs", [5, 25])
-def test_the_queue_hint_provider_takes_two_queries_whatever_the_page_size(
+def test_a_page_lookup_takes_two_queries_whatever_the_page_size(
     world, pairs, django_assert_num_queries
 ):
+    """`duplicates_for` (the backfill's batch search; the queue reads stored candidates,
+    see test_duplicate_candidates.py) costs two queries whatever the page size."""
     page = _page(world, pairs)  # 10 and 50 suggestions, each half of a near-duplicate pair
     # 1: band keys of the page's texts joined to open/recent suggestions of the campaign;
     # 2: the candidates' titles and texts (with their units).
     with django_assert_num_queries(2):
-        found = dup_hooks.duplicate_hints(page)
+        found = dedupe.duplicates_for(page)
     assert set(found) == {s.pk for s in page}
-    assert all(h.duplicates and h.duplicates[0].suggestion.pk != pk for pk, h in found.items())
+    assert all(ms and ms[0].suggestion.pk != pk for pk, ms in found.items())
 
 
 def test_the_queue_hints_offer_the_earlier_copy(world):
     original = submit(world, *PARKING_ZH)
     copy = submit(world, *PARKING_ZH_REWORDED)
+    dedupe.store_duplicates(copy)  # what the task enqueued after intake's commit does
     merged = hints.hints_for([copy])
     assert merged[copy.pk].duplicates[0].suggestion == original
     assert 30 <= merged[copy.pk].duplicates[0].percent < 100

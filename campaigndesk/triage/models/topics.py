@@ -30,6 +30,52 @@ class SuggestionSignature(models.Model):
         return f"{self.suggestion_id}:{self.bucket}"
 
 
+class DuplicateCandidate(models.Model):
+    """A stored near-duplicate of a suggestion, found once after it arrived (or by the
+    nightly backfill), so the triage queue reads a page's candidates in one indexed
+    query instead of running the MinHash lookup per page (see triage/dedupe.py)."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.CASCADE, related_name="duplicate_candidates"
+    )
+    candidate = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField(_("similarity"))
+    found_at = models.DateTimeField(_("found at"))
+
+    class Meta:
+        verbose_name = _("duplicate candidate")
+        verbose_name_plural = _("duplicate candidates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["suggestion", "candidate"], name="unique_duplicate_candidate"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["suggestion", "-similarity"], name="triage_dupcand_sim_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id}~{self.candidate_id}"
+
+
+class DuplicateScan(models.Model):
+    """When a suggestion's candidates were last searched for: a suggestion with no
+    near-duplicate has no `DuplicateCandidate` row, and this row tells the backfill it
+    need not be searched again."""
+
+    suggestion = models.OneToOneField(
+        Suggestion, on_delete=models.CASCADE, primary_key=True, related_name="duplicate_scan"
+    )
+    scanned_at = models.DateTimeField(_("searched at"))
+
+    class Meta:
+        verbose_name = _("duplicate search")
+        verbose_name_plural = _("duplicate searches")
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} @ {self.scanned_at}"
+
+
 class TopicRun(models.Model):
     """Hot topics computed for one campaign and period, kept so pages do not recluster."""
 
@@ -54,4 +100,4 @@ class TopicRun(models.Model):
         return f"{self.campaign_id} {self.start}–{self.end}"
 
 
-__all__ = ["SuggestionSignature", "TopicRun"]
+__all__ = ["DuplicateCandidate", "DuplicateScan", "SuggestionSignature", "TopicRun"]

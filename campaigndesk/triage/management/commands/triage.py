@@ -21,7 +21,8 @@ class Command(BaseCommand):
     help = (
         "Learned triage. `triage evaluate` measures the routing model on a labelled .csv or "
         ".xlsx file; `triage train` trains a new model version from the routed history; "
-        "`triage clusters` prints the topic clusters of a file."
+        "`triage clusters` prints the topic clusters of a file; `triage duplicates --backfill` "
+        "searches and stores the near-duplicates of open suggestions never searched."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -50,6 +51,18 @@ class Command(BaseCommand):
         cl.add_argument("--data", required=True)
         cl.add_argument("--text", required=True)
         cl.add_argument("--json", dest="json_out")
+        du = sub.add_parser("duplicates", help="Store the near-duplicates the triage queue shows.")
+        du.add_argument(
+            "--backfill",
+            action="store_true",
+            help="Search open suggestions that were never searched (safe to rerun).",
+        )
+        du.add_argument(
+            "--status",
+            help="Comma-separated statuses (default: every open one), e.g. received,reopened.",
+        )
+        du.add_argument("--batch", type=int, default=50, help="Suggestions per lookup.")
+        du.add_argument("--limit", type=int, help="Stop after this many suggestions.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, f"_{options['subcommand']}")(options)
@@ -130,3 +143,28 @@ class Command(BaseCommand):
                 self.stdout.write(f"    row {rep.get('row')}: {str(rep.get('text', ''))[:80]}")
         if o["json_out"]:
             self.stdout.write(f"clusters written to {o['json_out']}")
+
+    def _duplicates(self, o: dict[str, Any]) -> None:
+        import time
+
+        from campaigndesk.suggestions.models import OPEN_STATUSES, Status
+        from campaigndesk.triage import dedupe
+
+        if not o["backfill"]:
+            raise CommandError("say what to do: --backfill.")
+        statuses = list(OPEN_STATUSES)
+        if o["status"]:
+            statuses = [v.strip() for v in o["status"].split(",") if v.strip()]
+            unknown = sorted(set(statuses) - set(Status.values))
+            if unknown:
+                raise CommandError(f"unknown status: {', '.join(unknown)}.")
+        if o["batch"] < 1:
+            raise CommandError("--batch must be at least 1.")
+        started = time.monotonic()
+        done = dedupe.backfill_duplicates(
+            batch=o["batch"],
+            statuses=statuses,
+            limit=o["limit"],
+            say=lambda m: self.stdout.write(f"{m} ({time.monotonic() - started:.0f} s)"),
+        )
+        self.stdout.write(f"searched {done} suggestions in {time.monotonic() - started:.1f} s.")
