@@ -6,7 +6,6 @@ from campaigndesk.perf import paths as bench_paths
 from campaigndesk.perf.paths import BASELINE, PATHS, BenchPath
 from campaigndesk.perf.probe import probe
 
-
 # Public pages whose content is kept for a minute: the same for every visitor.
 SERVED_FROM_CACHE = {"portal-home"}
 
