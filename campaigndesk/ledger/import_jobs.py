@@ -10,19 +10,19 @@ PostgreSQL, and on SQLite (one writer at a time) it shows at the end.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from campaigndesk import clock
 from campaigndesk.audit import trail
+from campaigndesk.core.import_meter import ImportMeter as _Meter
 from campaigndesk.org import access
 from campaigndesk.org.access import UNIT_ROLES
 
@@ -121,52 +121,6 @@ def import_kinds_for(user: Any) -> list[str]:
     if access.grants(user).has(*UNIT_ROLES):
         kinds.append(ImportKind.PROGRESS)
     return kinds
-
-
-class _Meter:
-    """Keeps the job's counters current for the progress bar, at most every `interval` s.
-
-    While rows are checked (no transaction open) the count is a plain update. While
-    they are written, inside the one transaction, another connection could not see
-    that update: on PostgreSQL the count goes through a second connection; on SQLite,
-    whose one writer is busy, it shows when the job ends.
-    """
-
-    interval = 0.5
-
-    def __init__(self, job: ImportJob, live: bool):
-        self.job, self.live, self.last = job, live, 0.0
-        self.side: Any = None
-
-    def phase(self, status: str) -> None:
-        self.job.status, self.job.done_rows = status, 0
-        if self.live:
-            ImportJob.objects.filter(pk=self.job.pk).update(status=status, done_rows=0)
-
-    def tick(self, done: int) -> None:
-        self.job.done_rows = done
-        if not self.live or time.monotonic() - self.last < self.interval:
-            return
-        self.last = time.monotonic()
-        if self.job.status != ImportStatus.WRITING:
-            ImportJob.objects.filter(pk=self.job.pk).update(done_rows=done)
-            return
-        connection = connections[DEFAULT_DB_ALIAS]
-        if connection.vendor != "postgresql":
-            return
-        if self.side is None:
-            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
-        table = connection.ops.quote_name(ImportJob._meta.db_table)
-        with self.side.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET done_rows = %s WHERE id = %s",  # noqa: S608 (model's table)
-                [done, self.job.pk],
-            )
-
-    def close(self) -> None:
-        if self.side is not None:
-            self.side.close()
-            self.side = None
 
 
 def _finish(job: ImportJob, status: str, report: dict[str, Any]) -> None:

@@ -16,18 +16,18 @@ connection, and on SQLite (one writer at a time) the count shows when the job en
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from campaigndesk import clock
+from campaigndesk.core.import_meter import ImportMeter as _Meter
 from campaigndesk.org import access
 
 from . import importing
@@ -36,45 +36,6 @@ from .models import ImportStatus, SuggestionImportJob
 logger = logging.getLogger(__name__)
 
 INLINE_ROWS = 200  # more rows than this are taken in in the background, with a progress bar
-
-
-class _Meter:
-    """Keeps the job's counters current for the progress bar, at most every `interval` s."""
-
-    interval = 0.5
-
-    def __init__(self, job: SuggestionImportJob):
-        self.job, self.last = job, 0.0
-        self.side: Any = None
-
-    def phase(self, status: str) -> None:
-        self.job.status, self.job.done_rows = status, 0
-        SuggestionImportJob.objects.filter(pk=self.job.pk).update(status=status, done_rows=0)
-
-    def tick(self, done: int) -> None:
-        self.job.done_rows = done
-        if time.monotonic() - self.last < self.interval:
-            return
-        self.last = time.monotonic()
-        if self.job.status != ImportStatus.WRITING:
-            SuggestionImportJob.objects.filter(pk=self.job.pk).update(done_rows=done)
-            return
-        connection = connections[DEFAULT_DB_ALIAS]
-        if connection.vendor != "postgresql":
-            return
-        if self.side is None:
-            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
-        table = connection.ops.quote_name(SuggestionImportJob._meta.db_table)
-        with self.side.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET done_rows = %s WHERE id = %s",  # noqa: S608 (model's table)
-                [done, self.job.pk],
-            )
-
-    def close(self) -> None:
-        if self.side is not None:
-            self.side.close()
-            self.side = None
 
 
 def _finish(job: SuggestionImportJob, status: str, report: dict[str, Any]) -> None:
