@@ -10,7 +10,8 @@ local_settings module), so what a server runs with is what its environment says.
     CSRF_TRUSTED_ORIGINS  comma-separated origins, for a proxy on another host name.
     DATABASE_URL       sqlite:///path or postgres://user:pass@host:port/name.
                        Default: SQLite at var/campaigndesk.sqlite3.
-    DB_CONN_MAX_AGE    seconds to keep PostgreSQL connections open (default 60).
+    DB_CONN_MAX_AGE    seconds to keep a database connection open across requests
+                       (default 60; 0 opens one per request), SQLite and PostgreSQL.
     EMAIL_URL          smtp://user:pass@host:port[?tls=1|ssl=1], console://,
                        file:///path, or locmem://. Default console:// (the demo).
     DEFAULT_FROM_EMAIL sender of notifications.
@@ -206,11 +207,17 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
-    _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})
 else:
     raise ImproperlyConfigured("DATABASE_URL must name SQLite or PostgreSQL.")
+# Kept open on SQLite too: opening one and running the pragmas above (WAL, the cache and
+# the memory map) cost more than /healthz itself. Safe with WAL: between requests the
+# connection is in autocommit and holds no read transaction, so checkpoints go on; each
+# thread has its own; gunicorn forks its workers before any connection is opened (no
+# --preload). A server keeps writing to a database file replaced under it for at most
+# this long.
+_db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+_db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

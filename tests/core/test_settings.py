@@ -111,3 +111,35 @@ def test_sqlite_file_database_is_in_wal_mode(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "wal"
+
+
+KEEPS_CONNECTION = """
+import io, sys
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
+app = WSGIHandler()
+seen = []
+for _ in range(2):
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/healthz", "SERVER_NAME": "localhost",
+               "SERVER_PORT": "80", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http",
+               "wsgi.errors": sys.stderr}
+    app(environ, lambda status, headers: seen.append(status)).close()
+    seen.append(connection.connection and id(connection.connection))
+print(seen)
+"""
+
+
+@pytest.mark.parametrize(("max_age", "kept"), [(None, True), ("0", False)])
+def test_sqlite_keeps_its_connection_between_requests(tmp_path, max_age, kept):
+    """Opening a SQLite connection and setting its pragmas cost more than /healthz."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'kept.sqlite3'}"}
+    if max_age is not None:
+        env["DB_CONN_MAX_AGE"] = max_age
+    result = run_manage("shell", "-c", KEEPS_CONNECTION, **env)
+    assert result.returncode == 0, result.stderr
+    first_status, first, second_status, second = eval(result.stdout.strip().splitlines()[-1])  # noqa: S307
+    assert first_status == second_status == "200 OK"
+    if kept:
+        assert first and first == second  # still open, the same connection
+    else:
+        assert first is None and second is None  # closed at the end of each request
