@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg
+from django.db.models import Avg, Max, Min
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -549,16 +549,21 @@ def update_task(actor: Any, task: Task, changes: dict[str, Any], expected_versio
         starts_on = changes.get("starts_on", current.starts_on)
         deadline = changes.get("deadline", current.deadline)
         _check_dates(current.campaign, starts_on, deadline, current.parent)
-        latest_child = (
-            current.children.exclude(status=TaskStatus.CANCELLED).order_by("-deadline").first()
+        # The children must stay within the parent's new dates, as they had to when split.
+        bounds = current.children.exclude(status=TaskStatus.CANCELLED).aggregate(
+            earliest_start=Min("starts_on"), latest_deadline=Max("deadline")
         )
-        if latest_child and deadline < latest_child.deadline:
-            raise ValidationError(
-                {
-                    "deadline": _("A child task is due on %(date)s, after this deadline.")
-                    % {"date": latest_child.deadline}
-                }
-            )
+        errors: dict[str, str] = {}
+        if bounds["latest_deadline"] and deadline < bounds["latest_deadline"]:
+            errors["deadline"] = _("A child task is due on %(date)s, after this deadline.") % {
+                "date": bounds["latest_deadline"]
+            }
+        if bounds["earliest_start"] and starts_on > bounds["earliest_start"]:
+            errors["starts_on"] = _("A child task starts on %(date)s, before this start.") % {
+                "date": bounds["earliest_start"]
+            }
+        if errors:
+            raise ValidationError(errors)
         return _save(actor, current, changes, "ledger.update_task")
 
 

@@ -299,3 +299,57 @@ def test_reassigning_a_child_to_its_parents_unit_is_refused_by_the_form(world, p
     form = ReassignForm({"lead_unit": world.ganjingzi.pk}, task=child, user=world.office)
     assert not form.is_valid()
     assert "lead_unit" in form.errors
+
+
+# --- editing the parent afterwards ------------------------------------------------------------
+
+
+@pytest.fixture
+def parent_with_child(world, parent) -> Task:
+    actions.split_task(
+        world.gjz_liaison,
+        parent,
+        lead_unit=world.street,
+        title="街道排查",
+        starts_on=dt.date(2018, 10, 22),
+        deadline=dt.date(2018, 11, 30),
+    )
+    parent.refresh_from_db()
+    return parent
+
+
+def test_moving_the_parents_start_after_a_childs_start_is_refused(world, parent_with_child):
+    with pytest.raises(ValidationError) as refused:
+        actions.update_task(
+            world.office,
+            parent_with_child,
+            {"starts_on": dt.date(2018, 10, 23)},
+            parent_with_child.version,
+        )
+    assert refused.value.message_dict == {
+        "starts_on": ["A child task starts on 2018-10-22, before this start."]
+    }
+    parent_with_child.refresh_from_db()
+    assert parent_with_child.starts_on == PARENT_START
+
+
+def test_moving_the_parents_start_up_to_its_earliest_child_is_allowed(world, parent_with_child):
+    updated = actions.update_task(
+        world.office,
+        parent_with_child,
+        {"starts_on": dt.date(2018, 10, 22)},
+        parent_with_child.version,
+    )
+    assert updated.starts_on == dt.date(2018, 10, 22)
+
+
+def test_a_cancelled_child_does_not_hold_the_parents_start(world, parent_with_child):
+    [child] = children(parent_with_child)
+    actions.cancel_task(world.office, child, reason="merged into the district check")
+    updated = actions.update_task(
+        world.office,
+        parent_with_child,
+        {"starts_on": dt.date(2018, 11, 1)},
+        parent_with_child.version,
+    )
+    assert updated.starts_on == dt.date(2018, 11, 1)
