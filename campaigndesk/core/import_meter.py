@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-WRITING = "writing"  # the status value every import job uses while it writes
+from .import_jobs import ImportStatus
 
 
 class ImportMeter:
@@ -35,7 +35,7 @@ class ImportMeter:
         if not self.live or time.monotonic() - self.last < self.interval:
             return
         self.last = time.monotonic()
-        if self.job.status != WRITING:
+        if self.job.status != ImportStatus.WRITING:
             self.model.objects.filter(pk=self.job.pk).update(done_rows=done)
             return
         connection = connections[DEFAULT_DB_ALIAS]

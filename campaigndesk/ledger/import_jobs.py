@@ -1,10 +1,7 @@
 """Import jobs: writing checked rows to the ledger all or nothing, in the request for a
-small file or as a background task (django-tasks) for a long one.
-
-The job row keeps the counters of the progress bar and the report. While rows are
-checked (outside any transaction) the counters are plain updates; while they are
-written, inside the one transaction, the count goes through a second connection on
-PostgreSQL, and on SQLite (one writer at a time) it shows at the end.
+small file or as a background task (django-tasks) for a long one. The job row, its
+progress meter and the steps of a background run are every app's
+(`campaigndesk.core.import_jobs`).
 """
 
 from __future__ import annotations
@@ -16,12 +13,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from campaigndesk import clock
 from campaigndesk.audit import trail
+from campaigndesk.core import import_jobs
+from campaigndesk.core.import_jobs import new_job, queue, run_queued
 from campaigndesk.core.import_meter import ImportMeter as _Meter
 from campaigndesk.org import access
 from campaigndesk.org.access import UNIT_ROLES
@@ -123,15 +121,6 @@ def import_kinds_for(user: Any) -> list[str]:
     return kinds
 
 
-def _finish(job: ImportJob, status: str, report: dict[str, Any]) -> None:
-    job.status, job.report, job.finished_at = status, report, clock.now()
-    if status == ImportStatus.DONE:
-        job.done_rows = job.total_rows
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=status, report=report, finished_at=job.finished_at, done_rows=job.done_rows
-    )
-
-
 def _run(job: ImportJob, sheet: Sheet, *, live: bool) -> ImportJob:
     """Check every row, then write them all or none; the job holds the outcome."""
     actor = job.created_by
@@ -149,17 +138,17 @@ def _run(job: ImportJob, sheet: Sheet, *, live: bool) -> ImportJob:
             else:
                 rows = check_progress_rows(actor, sheet, report, meter.tick)
             if report.error_count:
-                _finish(job, ImportStatus.REFUSED, report.as_dict())
+                job.finish(ImportStatus.REFUSED, report.as_dict())
                 return job
             meter.phase(ImportStatus.WRITING)
             written = write_rows(actor, job.kind, job.campaign, rows, report, meter.tick)
     except PermissionDenied:
         report.add(0, None, _("You may not import this kind of file."))
-        _finish(job, ImportStatus.REFUSED, report.as_dict())
+        job.finish(ImportStatus.REFUSED, report.as_dict())
         return job
     finally:
         meter.close()
-    _finish(job, ImportStatus.DONE if written else ImportStatus.REFUSED, report.as_dict(written))
+    job.finish(ImportStatus.DONE if written else ImportStatus.REFUSED, report.as_dict(written))
     return job
 
 
@@ -177,57 +166,41 @@ def start_import(
         sheet = read_sheet(upload, kind)
     except FileProblem as exc:
         raise ValidationError(exc.messages) from exc
-    job = ImportJob.objects.create(
-        created_by=user,
+    job = new_job(
+        ImportJob,
+        user,
+        upload.name or "upload.xlsx",
+        len(sheet.rows),
+        language,
         kind=kind,
         campaign=campaign if kind == ImportKind.TASKS else None,
-        file_name=(upload.name or "upload.xlsx")[:200],
-        language=language or translation.get_language() or "zh-hans",
-        total_rows=len(sheet.rows),
-        created_at=clock.now(),
     )
     if len(sheet.rows) <= INLINE_ROWS:
         job.started_at = clock.now()
         return _run(job, sheet, live=False)
-    upload.seek(0)
-    job.file.save(f"{job.pk}.xlsx", upload, save=False)
-    ImportJob.objects.filter(pk=job.pk).update(file=job.file.name)
-    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    queue(job, upload, run_import_job)
     return job
+
+
+def _run_queued(job: ImportJob) -> None:
+    try:
+        with job.file.open("rb") as fileobj:
+            sheet = read_sheet(fileobj, job.kind)
+        _run(job, sheet, live=True)
+    except FileProblem as exc:
+        job.finish(ImportStatus.REFUSED, {"errors": [], "notice": " ".join(exc.messages)})
+
+
+def _failure(job: ImportJob) -> dict[str, Any]:
+    return {"errors": [], "notice": _("The import stopped on an error. Nothing was written.")}
 
 
 @task()
 def run_import_job(job_id: int) -> str:
-    """The background half of a long import. Safe when two workers get the same job:
-    only the one whose conditional update claims it goes on."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.CHECKING, started_at=clock.now()
-    )
-    if claimed != 1:
-        return "not claimed"
-    job = ImportJob.objects.select_related("created_by", "campaign").get(pk=job_id)
-    with translation.override(job.language):
-        try:
-            with job.file.open("rb") as fileobj:
-                sheet = read_sheet(fileobj, job.kind)
-            _run(job, sheet, live=True)
-        except FileProblem as exc:
-            _finish(job, ImportStatus.REFUSED, {"errors": [], "notice": " ".join(exc.messages)})
-        except Exception:
-            logger.exception("import job %s failed", job_id)
-            _finish(
-                job,
-                ImportStatus.FAILED,
-                {"errors": [], "notice": _("The import stopped on an error. Nothing was written.")},
-            )
-    return job.status
+    """The background half of a long import."""
+    return run_queued(ImportJob, job_id, _run_queued, _failure)
 
 
 def get_job_for_user(user: Any, pk: Any) -> ImportJob:
     """The person's own import job, or 404."""
-    from django.http import Http404
-
-    try:
-        return ImportJob.objects.select_related("campaign").get(pk=pk, created_by_id=user.pk)
-    except (ImportJob.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    return import_jobs.get_job_for_user(ImportJob, user, pk)

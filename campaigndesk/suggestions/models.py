@@ -9,6 +9,8 @@ from django.utils.translation import pgettext_lazy
 
 from campaigndesk.campaigns.models import Campaign, KeyTask
 from campaigndesk.core.bilingual import bilingual
+from campaigndesk.core.import_jobs import ImportJobBase, status_field
+from campaigndesk.core.import_jobs import ImportStatus as ImportStatus  # named here by the API
 from campaigndesk.org.models import Unit
 
 
@@ -314,65 +316,26 @@ class SuggestionReminder(models.Model):
         return f"{self.suggestion_id}:{self.key}"
 
 
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", _("Waiting to start")
-    CHECKING = "checking", _("Checking the rows")
-    WRITING = "writing", _("Taking in the suggestions")
-    DONE = "done", _("Imported")
-    REFUSED = "refused", _("Refused: nothing was imported")
-    FAILED = "failed", _("Stopped by an error: nothing was imported")
+class SuggestionImportJob(ImportJobBase):
+    """A long offline import, run in the background with a progress bar. All or nothing:
+    its report keeps every problem by row and column, or how many suggestions were taken
+    in: {"ok": bool, "rows": n, "problems": [{"row", "column", "field", "message"}],
+    "written": n, "notice": "..."}. The suggestions themselves are audited by intake; the
+    job is bookkeeping."""
 
-
-IMPORT_FINISHED = (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)
-
-
-def import_file_path(instance: SuggestionImportJob, filename: str) -> str:
-    return f"suggestions/imports/{instance.created_by_id}/{filename}"
-
-
-class SuggestionImportJob(models.Model):
-    """A long offline import, run in the background with a progress bar (the ledger's
-    import jobs are the pattern). All or nothing: its report keeps every problem by row
-    and column, or how many suggestions were taken in. The suggestions themselves are
-    audited by intake; the job is bookkeeping. The uploaded file (it holds citizens'
-    contact details) is deleted once the job has finished."""
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(_("file"), upload_to=import_file_path, max_length=255, blank=True)
-    file_name = models.CharField(_("file name"), max_length=200)
-    language = models.CharField(max_length=16)  # the report is written in the uploader's
-    status = models.CharField(
-        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    status = status_field(
+        writing=_("Taking in the suggestions"),
+        refused=_("Refused: nothing was imported"),
+        failed=_("Stopped by an error: nothing was imported"),
     )
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    done_rows = models.PositiveIntegerField(_("rows done"), default=0)
-    # {"ok": bool, "rows": n, "problems": [{"row", "column", "field", "message"}],
-    #  "written": n, "notice": "..."}
-    report = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(_("uploaded at"))
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
-    class Meta:
+    # The file holds citizens' names and phone numbers: kept no longer than needed.
+    delete_file_when_finished = True
+
+    class Meta(ImportJobBase.Meta):
         verbose_name = _("suggestion import")
         verbose_name_plural = _("suggestion imports")
-        ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["created_by", "-created_at"], name="sugg_import_owner_created")
         ]
-
-    def __str__(self) -> str:
-        return self.file_name
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in IMPORT_FINISHED
-
-    @property
-    def percent(self) -> int:
-        if not self.total_rows:
-            return 0
-        return min(100, round(100 * self.done_rows / self.total_rows))

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigndesk.campaigns.models import Campaign
 from campaigndesk.campaigns.queries import current_campaign
+from campaigndesk.core.import_jobs import progress_poll
 from campaigndesk.core.uploads import XLSX
 from campaigndesk.org import access
 
@@ -115,12 +116,18 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
     """One long import: its progress bar while it runs (polled by htmx), then its report."""
     access.require(request.user, "suggestions.triage")
     found = import_jobs.get_job_for_user(request.user, pk)
-    if request.headers.get("HX-Request"):
-        if found.is_finished:  # the whole page shows the report
-            response = HttpResponse(status=204)
-            response["HX-Refresh"] = "true"
-            return response
-        return render(request, "suggestions/import_job.html#progress", {"job": found})
+    writing_note = ngettext(
+        "Taking in %(count)s suggestion in one transaction.",
+        "Taking in %(count)s suggestions in one transaction.",
+        found.total_rows,
+    ) % {"count": found.total_rows}
+    if polled := progress_poll(request, found, writing_note):
+        return polled
     problems = found.report.get("problems", []) if isinstance(found.report, dict) else []
-    context = {"job": found, "problems": problems[:MAX_LISTED], "listed": MAX_LISTED}
+    context = {
+        "job": found,
+        "problems": problems[:MAX_LISTED],
+        "listed": MAX_LISTED,
+        "writing_note": writing_note,
+    }
     return render(request, "suggestions/import_job.html", context)

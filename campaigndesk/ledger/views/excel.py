@@ -18,12 +18,13 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigndesk import clock
 from campaigndesk.campaigns.models import Campaign
 from campaigndesk.campaigns.queries import current_campaign
+from campaigndesk.core.import_jobs import progress_poll
 from campaigndesk.core.paging import DEFAULT_PER_PAGE, paginate, per_page
 from campaigndesk.org import access
 
@@ -183,12 +184,14 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     """One import: its progress bar while it runs (polled by htmx), then its report."""
     job = get_job_for_user(request.user, pk)
-    if request.headers.get("HX-Request"):
-        if job.is_finished:  # the whole page shows the report, with its pages
-            response = HttpResponse(status=204)
-            response["HX-Refresh"] = "true"
-            return response
-        return render(request, "ledger/excel/import_job.html#progress", {"job": job})
+    writing_note = ngettext(
+        "Writing %(count)s row to the ledger in one transaction.",
+        "Writing %(count)s rows to the ledger in one transaction.",
+        job.total_rows,
+    ) % {"count": job.total_rows}
+    if polled := progress_poll(request, job, writing_note):
+        return polled
     errors = job.report.get("errors", []) if isinstance(job.report, dict) else []
     page = Paginator(errors, per_page(request, DEFAULT_PER_PAGE)).get_page(request.GET.get("page"))
-    return render(request, "ledger/excel/import_job.html", {"job": job, "page": page})
+    context = {"job": job, "page": page, "writing_note": writing_note}
+    return render(request, "ledger/excel/import_job.html", context)

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import campaigndesk.suggestions.models
+import campaigndesk.core.import_jobs
 
 
 class Migration(migrations.Migration):
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=255,
-                        upload_to=campaigndesk.suggestions.models.import_file_path,
+                        upload_to=campaigndesk.core.import_jobs.import_file_path,
                         verbose_name="file",
                     ),
                 ),
