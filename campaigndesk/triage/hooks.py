@@ -1,11 +1,12 @@
 """Plug the routing model into the suggestion workflow (imported by TriageConfig.ready()).
 
 - a hint provider: the top three units with a confidence for a page of the triage queue
-  (one batch prediction), or, before any model is trained, the units whose keywords the
-  office set occur in the text ("by keyword"); the category's default unit stays as the
-  built-in provider;
+  (stored per suggestion, see stored_hints.py), or, before any model is trained, the
+  units whose keywords the office set occur in the text ("by keyword"); the category's
+  default unit stays as the built-in provider;
 - an intake hook: routes a new suggestion automatically when the campaign has a
-  threshold and the top guess reaches it (off by default);
+  threshold and the top guess reaches it (off by default); else, when a model is
+  active, has its guess stored after the commit;
 - a route hook: when the office routes a suggestion the model had a guess for, records
   whether it followed the top guess (live precision).
 
@@ -22,14 +23,15 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
+from campaigndesk.core import scheduler
 from campaigndesk.org import access
 from campaigndesk.org.models import Unit
 from campaigndesk.suggestions import actions as suggestion_actions
 from campaigndesk.suggestions import hints, intake
 from campaigndesk.suggestions.models import Status, Suggestion
 
-from . import predict
-from .models import RoutingDecision, RoutingPrediction, TriageSettings
+from . import predict, stored_hints
+from .models import RoutingDecision, RoutingModel, RoutingPrediction, Target, TriageSettings
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +39,21 @@ BY_KEYWORD = _("by keyword")
 
 
 def routing_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:
-    found = predict.predict(suggestions)
-    cold = [s for s in suggestions if s.pk not in found]
+    """The stored guesses of the active version (computed and stored for rows without
+    one); keywords for suggestions no model covers."""
+    found, cold = stored_hints.routing_units(suggestions)
     keyword = predict.keyword_units(cold) if cold else {}
-    unit_ids = {u for _m, guesses in found.values() for u, _p in guesses}
+    unit_ids = {u for guesses in found.values() for u, _p in guesses}
     unit_ids |= {u for units in keyword.values() for u in units}
     if not unit_ids:
         return {}
-    units = Unit.objects.filter(pk__in=unit_ids, is_active=True).in_bulk()
+    units = (
+        Unit.objects.filter(pk__in=unit_ids, is_active=True)
+        .only("pk", "code", "name_zh", "name_en")
+        .in_bulk()
+    )
     out: dict[int, hints.Hint] = {}
-    for pk, (_m, guesses) in found.items():
+    for pk, guesses in found.items():
         out[pk] = hints.Hint(units=[hints.UnitGuess(units[u], p) for u, p in guesses if u in units])
     for pk, ids in keyword.items():
         out[pk] = hints.Hint(
@@ -55,32 +62,44 @@ def routing_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:
     return out
 
 
-def _threshold(campaign_id: int) -> float | None:
-    """The campaign's auto-route threshold: one plain indexed read (campaign is unique),
-    as every submission makes it."""
+def _threshold(campaign_id: int) -> tuple[float | None, bool]:
+    """The campaign's auto-route threshold and whether a unit model is active for it:
+    one plain read of two indexed lookups, as every submission makes it."""
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            # Names come from the model; the value is a parameter.
-            f"SELECT {qn('auto_route_threshold')} FROM {qn(TriageSettings._meta.db_table)} "  # noqa: S608
-            f"WHERE {qn('campaign_id')} = %s",
-            [campaign_id],
+            # Names come from the models; the values are parameters.
+            f"SELECT (SELECT {qn('auto_route_threshold')} "  # noqa: S608
+            f"FROM {qn(TriageSettings._meta.db_table)} WHERE {qn('campaign_id')} = %s), "
+            f"EXISTS (SELECT 1 FROM {qn(RoutingModel._meta.db_table)} "
+            f"WHERE {qn('is_active')} AND {qn('target')} = %s "
+            f"AND ({qn('campaign_id')} = %s OR {qn('campaign_id')} IS NULL))",
+            [campaign_id, Target.UNIT.value, campaign_id],
         )
-        row = cursor.fetchone()
-    return None if row is None else row[0]
+        threshold, has_model = cursor.fetchone()
+    return threshold, bool(has_model)
 
 
 def auto_route(suggestion: Suggestion) -> Callable[[], None] | None:
     """An intake hook: route a new suggestion when its campaign's threshold is set and
-    reached.
+    reached; else, with an active model, store its guess after the commit.
 
-    Every submission pays one indexed read of the threshold (off by default: nothing
-    more). A database error there is not swallowed: the transaction is broken then, and
-    its commit would drop the suggestion after all. With a threshold, the routing
-    (audited itself) is returned, for intake to run after the suggestion's audit record.
+    Every submission pays one indexed read (threshold and model); with a model but no
+    threshold, one enqueue after the commit (the queue would otherwise predict it on
+    the page). A database error there is not swallowed: the transaction is broken then,
+    and its commit would drop the suggestion after all. With a threshold, the routing
+    (audited itself, storing the guess) is returned, for intake to run after the
+    suggestion's audit record.
     """
-    threshold = _threshold(suggestion.campaign_id)
+    threshold, has_model = _threshold(suggestion.campaign_id)
     if threshold is None:
+        if has_model:
+            pk = suggestion.pk
+            # robust: a failed enqueue is logged and never fails the committed
+            # submission (the queue page or the nightly backfill stores it then).
+            transaction.on_commit(
+                lambda: stored_hints.store_routing_hints.enqueue([pk]), robust=True
+            )
         return None
     return functools.partial(_auto_route, suggestion, threshold)
 
@@ -146,3 +165,5 @@ def _register(target: list[Any], fn: Any) -> None:
 _register(hints.HINT_PROVIDERS, routing_hints)
 _register(intake.INTAKE_HOOKS, auto_route)
 _register(suggestion_actions.ROUTE_HOOKS, record_decisions)
+for periodic in stored_hints.SCHEDULE:
+    scheduler.register(periodic)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigndesk.triage import routing
+from campaigndesk.triage import pipeline
 from campaigndesk.triage.evaluate import EvaluationError, evaluate
 
 
@@ -22,7 +22,9 @@ class Command(BaseCommand):
         "Learned triage. `triage evaluate` measures the routing model on a labelled .csv or "
         ".xlsx file; `triage train` trains a new model version from the routed history; "
         "`triage clusters` prints the topic clusters of a file; `triage duplicates --backfill` "
-        "searches and stores the near-duplicates of open suggestions never searched."
+        "searches and stores the near-duplicates of open suggestions never searched; "
+        "`triage hints --backfill` stores the active model's routing guesses of the queue's "
+        "suggestions that have none."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,8 +42,8 @@ class Command(BaseCommand):
         ev.add_argument("--json", dest="json_out", help="Also write the figures here as JSON.")
         ev.add_argument(
             "--variant",
-            default=routing.DEFAULT_VARIANT,
-            choices=sorted(routing.VARIANTS),
+            default=pipeline.DEFAULT_VARIANT,
+            choices=sorted(pipeline.VARIANTS),
             help="Feature/classifier variant (default: the chosen one).",
         )
         tr = sub.add_parser("train", help="Train and activate a new routing model version.")
@@ -63,6 +65,18 @@ class Command(BaseCommand):
         )
         du.add_argument("--batch", type=int, default=50, help="Suggestions per lookup.")
         du.add_argument("--limit", type=int, help="Stop after this many suggestions.")
+        hi = sub.add_parser("hints", help="Store the routing guesses the triage queue shows.")
+        hi.add_argument(
+            "--backfill",
+            action="store_true",
+            help="Predict for suggestions with no guess of the active model (safe to rerun).",
+        )
+        hi.add_argument(
+            "--status",
+            help="Comma-separated statuses (default: the queue's, received,reopened).",
+        )
+        hi.add_argument("--batch", type=int, default=200, help="Suggestions per prediction.")
+        hi.add_argument("--limit", type=int, help="Stop after checking this many suggestions.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, f"_{options['subcommand']}")(options)
@@ -168,3 +182,28 @@ class Command(BaseCommand):
             say=lambda m: self.stdout.write(f"{m} ({time.monotonic() - started:.0f} s)"),
         )
         self.stdout.write(f"searched {done} suggestions in {time.monotonic() - started:.1f} s.")
+
+    def _hints(self, o: dict[str, Any]) -> None:
+        import time
+
+        from campaigndesk.suggestions.models import Status
+        from campaigndesk.triage import stored_hints
+
+        if not o["backfill"]:
+            raise CommandError("say what to do: --backfill.")
+        statuses = [str(s) for s in stored_hints.QUEUE_STATUSES]
+        if o["status"]:
+            statuses = [v.strip() for v in o["status"].split(",") if v.strip()]
+            unknown = sorted(set(statuses) - set(Status.values))
+            if unknown:
+                raise CommandError(f"unknown status: {', '.join(unknown)}.")
+        if o["batch"] < 1:
+            raise CommandError("--batch must be at least 1.")
+        started = time.monotonic()
+        done = stored_hints.backfill_hints(
+            batch=o["batch"],
+            statuses=statuses,
+            limit=o["limit"],
+            say=lambda m: self.stdout.write(f"{m} ({time.monotonic() - started:.0f} s)"),
+        )
+        self.stdout.write(f"predicted {done} suggestions in {time.monotonic() - started:.1f} s.")
