@@ -14,10 +14,12 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy
-from ninja import Field, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Response
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
+
+from .auth import person
 
 # --- ids ------------------------------------------------------------------------------------
 
@@ -62,6 +64,40 @@ def responses(ok: Any, *codes: int, ok_status: int = 200) -> dict[int, Any]:
     for code in sorted({401, 422, *codes}):
         result[code] = Error
     return result
+
+
+# --- workflow steps -------------------------------------------------------------------------
+
+W = TypeVar("W")
+
+
+def step_post(router: Router, prefix: str, out: Any) -> Callable[..., Callable[..., Any]]:
+    """The decorator of a workflow step's endpoint, `post(step, summary, *codes)`: POST
+    <prefix>/<step>, answering `out`; 404 for an object outside the caller's sight, 403
+    for a step the caller may not take, and the step's own further codes."""
+
+    def post(step: str, summary: str, *codes: int) -> Callable[..., Any]:
+        return router.post(
+            f"{prefix}/{step}", response=responses(out, 403, 404, *codes), summary=summary
+        )
+
+    return post
+
+
+def run_step(
+    request: HttpRequest,
+    pk: int,
+    run: Callable[[Any, W], Any],
+    *,
+    find: Callable[[Any, int], W],
+    answer: Callable[[Any, int], Any],
+) -> Any:
+    """Run one step of an object's workflow as the caller, then answer the object read
+    afresh. `find` raises Http404 for an object the caller does not see; the step itself
+    refuses with PermissionDenied (403) or ValidationError (422)."""
+    user = person(request)
+    run(user, find(user, pk))
+    return answer(user, pk)
 
 
 # --- languages -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ state does not allow is a 422 with the reason.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import functools
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -33,7 +33,16 @@ from campaigndesk.campaigns.models import (
 from campaigndesk.org import access
 
 from .auth import person
-from .common import Id, Page, PageQuery, StrictQuery, keyset_page, responses
+from .common import (
+    Id,
+    Page,
+    PageQuery,
+    StrictQuery,
+    keyset_page,
+    responses,
+    run_step,
+    step_post,
+)
 from .org import UnitRef
 
 router = Router(tags=["work plans"])
@@ -238,9 +247,8 @@ def _actions(user: Any, plan: WorkPlan, measure_count: int) -> list[str]:
     return [name for name, allowed in offers.items() if allowed]
 
 
-def _detail(request: HttpRequest, plan_id: int) -> WorkPlan:
+def _detail(user: Any, plan_id: int) -> WorkPlan:
     """The plan read afresh, with its measures, versions and the caller's actions."""
-    user = person(request)
     plan = _get_plan(user, plan_id)
     measures = list(plan.measures.select_related("key_task").order_by("number"))
     plan.api_detail = {  # type: ignore[attr-defined]
@@ -281,7 +289,7 @@ def list_plans(request: HttpRequest, filters: Query[PlanFilters]) -> Any:
 @router.get("/plans/{plan_id}", response=responses(PlanOut, 403, 404), summary="Get a work plan")
 def get_plan(request: HttpRequest, plan_id: Id, query: Query[StrictQuery]) -> Any:
     """A plan with its measures (by number), its versions and what the caller may do."""
-    return _detail(request, plan_id)
+    return _detail(person(request), plan_id)
 
 
 class ChangedField(Schema):
@@ -345,7 +353,7 @@ def start_plan(request: HttpRequest, payload: PlanIn, query: Query[StrictQuery])
         raise ValidationError({"unit": NO_SUCH_UNIT})
     existed = WorkPlan.objects.filter(campaign=campaign, unit=unit).exists()
     plan = plans.start_plan(actor, campaign, unit)
-    return Status(200 if existed else 201, _detail(request, plan.pk))
+    return Status(200 if existed else 201, _detail(actor, plan.pk))
 
 
 class SummaryIn(Schema):
@@ -367,7 +375,7 @@ def update_plan(
     plan = _get_plan(actor, plan_id)
     access.require(actor, "plans.edit", plan)
     plans.update_plan_summary(actor, plan, payload.summary)
-    return _detail(request, plan.pk)
+    return _detail(actor, plan.pk)
 
 
 class MeasureIn(Schema):
@@ -457,7 +465,7 @@ def delete_measure(request: HttpRequest, measure_id: Id, query: Query[StrictQuer
     measure = _get_measure(actor, measure_id)
     access.require(actor, "plans.edit", measure.plan)
     plans.delete_measure(actor, measure)
-    return _detail(request, measure.plan_id)
+    return _detail(actor, measure.plan_id)
 
 
 class CommentIn(Schema):
@@ -466,18 +474,8 @@ class CommentIn(Schema):
     comment: Comment = ""  # type: ignore[valid-type]
 
 
-def _post(step: str, summary: str, *codes: int) -> Callable[..., Any]:
-    """POST /plans/{plan_id}/<step>, answering the plan."""
-    return router.post(
-        f"/plans/{{plan_id}}/{step}", response=responses(PlanOut, 403, 404, *codes), summary=summary
-    )
-
-
-def _step(request: HttpRequest, plan_id: int, run: Callable[[Any, WorkPlan], Any]) -> WorkPlan:
-    """Run one step of the plan's workflow as the caller, then answer the plan afresh."""
-    actor = person(request)
-    run(actor, _get_plan(actor, plan_id))
-    return _detail(request, plan_id)
+_post = step_post(router, "/plans/{plan_id}", PlanOut)
+_step = functools.partial(run_step, find=_get_plan, answer=_detail)
 
 
 @_post("submit", "Submit a work plan")

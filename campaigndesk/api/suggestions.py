@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
-from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -58,6 +58,8 @@ from .common import (
     keyset_page,
     limit_body,
     responses,
+    run_step,
+    step_post,
 )
 from .org import UnitRef
 
@@ -379,13 +381,7 @@ def _acting(request: HttpRequest, suggestion_id: int) -> tuple[Any, Suggestion]:
     return user, get_suggestion_for_user(user, suggestion_id)
 
 
-def _step(
-    request: HttpRequest, suggestion_id: int, run: Callable[[Any, Suggestion], Any]
-) -> Suggestion:
-    """Run one suggestion action as the caller, then answer the suggestion read afresh."""
-    user, s = _acting(request, suggestion_id)
-    run(user, s)
-    return _reread(user, s.pk)
+_step = functools.partial(run_step, find=get_suggestion_for_user, answer=_reread)
 
 
 def _unit(user: Any, pk: int, field: str) -> Any:
@@ -492,12 +488,7 @@ def route_many(request: HttpRequest, payload: RouteManyIn, query: Query[StrictQu
     return {"routed": actions.route(user, found, unit, co_units, payload.note)}
 
 
-def _post(path: str, summary: str, *codes: int) -> Callable[..., Any]:
-    return router.post(
-        f"/suggestions/{{suggestion_id}}/{path}",
-        response=responses(SuggestionOut, 403, 404, *codes),
-        summary=summary,
-    )
+_post = step_post(router, "/suggestions/{suggestion_id}", SuggestionOut)
 
 
 @_post("route", "Route a suggestion to a unit", 400)
