@@ -130,7 +130,7 @@ class LedgerFilter(forms.Form):
 
 @dataclass
 class KeysetPage:
-    items: list[Task]
+    items: list[Any]  # tasks, or dicts of their values
     next_cursor: str | None
     has_previous: bool
 
@@ -214,7 +214,8 @@ def after_key(field: str, desc: bool, value: Any, pk: int) -> Q:
 def keyset_page(qs: QuerySet[Task], sort: str, cursor: str | None, size: int) -> KeysetPage:
     """One page of `qs` in `sort` order, after `cursor` (from the previous page's `next_cursor`).
 
-    A malformed cursor starts from the first page.
+    `qs` may be a `.values()` queryset that includes the sort's field. A malformed cursor
+    starts from the first page.
     """
     field, desc = SORTS.get(sort, SORTS[DEFAULT_SORT])
     order = [f"-{field}", "-id"] if desc else [field, "id"]
@@ -224,5 +225,12 @@ def keyset_page(qs: QuerySet[Task], sort: str, cursor: str | None, size: int) ->
         qs = qs.filter(after_key(field, desc, *after))
     rows = list(qs[: size + 1])
     items = rows[:size]
-    next_cursor = _encode(getattr(items[-1], field), items[-1].pk) if len(rows) > size else None
+    next_cursor = None
+    if len(rows) > size:
+        last = items[-1]
+        # Model rows, or dicts from `.values()` with the sort's field among them.
+        key = (
+            (last[field], last["id"]) if isinstance(last, dict) else (getattr(last, field), last.pk)
+        )
+        next_cursor = _encode(*key)
     return KeysetPage(items=items, next_cursor=next_cursor, has_previous=after is not None)

@@ -36,7 +36,7 @@ from .. import figures, reminders, saved_filters, stats, workspace
 from ..filters import SORTS, LedgerFilter, keyset_page
 from ..models import Light, Task
 from ..queries import visible_tasks
-from .rows import ledger_rows, workspace_items
+from .rows import ledger_rows, ledger_values, workspace_items
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -360,7 +360,9 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
     query = saved_filters.clean_query(data)  # the filter, without the cursor
     if form.is_valid():
         tasks = form.queryset()
-        page = keyset_page(tasks.for_ledger(), form.sort_order, request.GET.get("cursor"), size)
+        sort_field = SORTS[form.sort_order][0]
+        rows = ledger_values(tasks, sort_field)
+        page = keyset_page(rows, form.sort_order, request.GET.get("cursor"), size)
         counts = _counts(form, tasks)
     else:
         page, counts = keyset_page(Task.objects.none(), "deadline", None, size), None

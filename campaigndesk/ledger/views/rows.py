@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from campaigndesk.core.bilingual import current_is_english
 
-from ..models import Light, Task, TaskStatus
+from ..models import Light, Task, TaskCoUnit, TaskStatus
 
 STATUS_BADGES = {
     TaskStatus.CLOSED: "green",
@@ -56,21 +57,21 @@ def _badges_in(language: str | None) -> dict[str, str]:
     return badges
 
 
-def _flags(task: Task, words: dict[Any, str]) -> str:
+def _flags(task: dict[str, Any], words: dict[Any, str]) -> str:
     """The row's flag badges; `words` keeps each label translated once per page."""
     parts: list[str] = []
-    if task.accepted_late:
+    if task["accepted_late"]:
         parts.append(f'<span class="badge yellow">{words["accepted_late"]}</span>')
-    n = task.report_late_count
+    n = task["report_late_count"]
     if n:
         key = ("late", n)
         if key not in words:
             text = ngettext("%(count)s late report", "%(count)s late reports", n) % {"count": n}
             words[key] = escape(text)
         parts.append(f'<span class="badge yellow">{words[key]}</span>')
-    if task.finished_late:
+    if task["finished_late"]:
         parts.append(f'<span class="badge red">{words["finished_late"]}</span>')
-    n = task.reminder_count
+    n = task["reminder_count"]
     if n:
         key = ("reminded", n)
         if key not in words:
@@ -80,14 +81,59 @@ def _flags(task: Task, words: dict[Any, str]) -> str:
     return "".join(parts)
 
 
-def ledger_rows(tasks: Iterable[Task], selectable: bool) -> SafeString:
-    """The <tr> of each task (from `for_ledger()`), numbered from 1; with a tick box for
-    bulk reminders when `selectable`.
+# What a ledger row shows, read as plain values (`ledger_values`): a page of 50 model
+# rows with their lead units, key tasks and co-units made ten times the CPU.
+ROW_VALUES = (
+    "id",
+    "title",
+    "key_task_id",
+    "key_task__title_zh",
+    "key_task__title_en",
+    "lead_unit__name_zh",
+    "lead_unit__name_en",
+    "responsible_leader",
+    "deadline",
+    "progress",
+    "status",
+    "light",
+    "accepted_late",
+    "report_late_count",
+    "finished_late",
+    "reminder_count",
+)
+
+
+def ledger_values(tasks: QuerySet[Task], sort_field: str) -> QuerySet[Task]:
+    """`tasks` as the dicts `ledger_rows` reads, with the sort's field for the cursor."""
+    fields = ROW_VALUES if sort_field in ROW_VALUES else (*ROW_VALUES, sort_field)
+    return tasks.values(*fields)
+
+
+def co_unit_names(task_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Each task's co-units as (Chinese, English) names in the order they were linked, in
+    one query."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    links = (
+        TaskCoUnit.objects.filter(task_id__in=task_ids)
+        .order_by("task_id", "id")
+        .values_list("task_id", "unit__name_zh", "unit__name_en")
+    )
+    for task_id, zh, en in links:
+        found.setdefault(task_id, []).append((zh, en))
+    return found
+
+
+def ledger_rows(tasks: list[dict[str, Any]], selectable: bool) -> SafeString:
+    """The <tr> of each task (dicts from `ledger_values`), numbered from 1; with a tick
+    box for bulk reminders when `selectable`. Reads the page's co-units (one query).
 
     Each row is one f-string over values escaped with the standard library's
     html.escape (what Django's escape() does, without format_html's lazy-string checks
     on each of a row's fifteen values): a third of the time the rows took.
     """
+    if not tasks:
+        return mark_safe("")
+    co_units_of = co_unit_names([task["id"] for task in tasks])
     task_url = escape(reverse("ledger:task", args=[_PK])).replace(str(_PK), "{}")
     lights = _light_badges()
     dash = str(_DASH)
@@ -108,44 +154,43 @@ def ledger_rows(tasks: Iterable[Task], selectable: bool) -> SafeString:
     dates: dict[Any, str] = {}
     rows = []
     for number, task in enumerate(tasks, start=1):
-        title = escape(task.title)
+        pk = task["id"]
+        title = escape(task["title"])
         tick = (
-            f'<td><input type="checkbox" name="task" value="{task.pk}" form="remind-form"'
-            f' aria-label="{escape(select % {"title": task.title})}"></td>'
+            f'<td><input type="checkbox" name="task" value="{pk}" form="remind-form"'
+            f' aria-label="{escape(select % {"title": task["title"]})}"></td>'
             if selectable
             else ""
         )
-        key_task = task.key_task if task.key_task_id else None
         key_task_html = (
-            f'<br><span class="muted small">{escape(pick(key_task.title_zh, key_task.title_en))}</span>'
-            if key_task is not None
+            f'<br><span class="muted small">'
+            f"{escape(pick(task['key_task__title_zh'], task['key_task__title_en']))}</span>"
+            if task["key_task_id"] is not None
             else ""
         )
-        co_units = [
-            escape(pick(link.unit.name_zh, link.unit.name_en)) for link in task.co_unit_links.all()
-        ]
-        lead = task.lead_unit
-        deadline = dates.get(task.deadline)
+        co_units = [escape(pick(zh, en)) for zh, en in co_units_of.get(pk, ())]
+        deadline = dates.get(task["deadline"])
         if deadline is None:
-            deadline = dates[task.deadline] = escape(
-                date_format(task.deadline, "SHORT_DATE_FORMAT")
+            deadline = dates[task["deadline"]] = escape(
+                date_format(task["deadline"], "SHORT_DATE_FORMAT")
             )
-        status = statuses.get(task.status)
+        status = statuses.get(task["status"])
         if status is None:
-            status = f'<span class="badge blue">{escape(task.status)}</span>'
-        progress = int(task.progress)
+            status = f'<span class="badge blue">{escape(task["status"])}</span>'
+        progress = int(task["progress"])
+        lead = escape(pick(task["lead_unit__name_zh"], task["lead_unit__name_en"]))
         rows.append(
             f"<tr>{tick}"
             f'<td class="num">{number}</td>'
-            f'<td><a href="{task_url.format(task.pk)}">{title}</a>{key_task_html}</td>'
-            f"<td>{escape(pick(lead.name_zh, lead.name_en))}</td>"
+            f'<td><a href="{task_url.format(pk)}">{title}</a>{key_task_html}</td>'
+            f"<td>{lead}</td>"
             f"<td>{'<br>'.join(co_units) if co_units else dash}</td>"
-            f"<td>{escape(task.responsible_leader or '—')}</td>"
+            f"<td>{escape(task['responsible_leader'] or '—')}</td>"
             f'<td class="nowrap">{deadline}</td>'
             f'<td class="nowrap"><progress max="100" value="{progress}">{progress}%</progress>'
             f" {progress}%</td>"
             f"<td>{status}</td>"
-            f"<td>{lights.get(task.light, dash)}</td>"
+            f"<td>{lights.get(task['light'], dash)}</td>"
             f"<td>{_flags(task, words)}</td>"
             "</tr>"
         )
