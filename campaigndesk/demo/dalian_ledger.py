@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.utils import timezone
-
 from campaigndesk import clock
 from campaigndesk.campaigns import plans
 from campaigndesk.campaigns.models import Campaign, PlanMeasure, WorkPlan
@@ -42,8 +40,8 @@ from campaigndesk.org.models import Role, Unit, UnitKind, User
 from . import dalian_ledger_data as data
 from .accounts import DEMO_ACCOUNTS
 from .dalian_ledger_tasks import TASKS
+from .people import local, unit_person
 
-EMAIL_DOMAIN = "demo.campaigndesk.invalid"
 ONE_DAY = dt.timedelta(days=1)
 
 # What the weekly reports say, by how far the work has come; picked per task and week.
@@ -112,7 +110,7 @@ class _Story:
     # --- setting the stage -------------------------------------------------------------------
 
     def prepare(self) -> None:
-        with clock.frozen_at(self.at(self.campaign.starts_on, 8)):
+        with clock.frozen_at(local(self.campaign.starts_on, 8)):
             self._ensure_communities()
             self.units = {u.code: u for u in Unit.objects.all()}
             self.units_by_pk = {u.pk: u for u in self.units.values()}
@@ -127,7 +125,7 @@ class _Story:
             self._plan(spec)
         for spec in TASKS:
             self._task(spec)
-        self._add(self.at(data.LOCK_DAY, 9), self._lock_periods)
+        self._add(local(data.LOCK_DAY, 9), self._lock_periods)
 
     def _ensure_communities(self) -> None:
         existing = set(
@@ -171,29 +169,12 @@ class _Story:
             held[code] = self._person(code, role, next(names))
 
     def _person(self, code: str, role: str, full_name: str) -> User:
-        unit = self.units[code]
-        suffix = "liaison" if role == Role.LIAISON else "head"
-        username = f"{code.lower().removeprefix('dl-').replace('-', '_')}_{suffix}"
-        person = User.objects.filter(username=username).first()
-        if person is None:
-            label = "联络员" if role == Role.LIAISON else "主要负责人"
-            person = org_actions.create_person(
-                access.SYSTEM,
-                username=username,
-                full_name=full_name,
-                title=f"{unit.short_name_zh or unit.name_zh}{label}",
-                email=f"{username}@{EMAIL_DOMAIN}",
-                unit=unit,
-            )
+        person, created = unit_person(self.units[code], role, full_name)
+        if created:
             self.summary.people += 1
-        org_actions.grant_role(access.SYSTEM, person, role, unit)
         return person
 
     # --- the clock and the order of events ---------------------------------------------------
-
-    @staticmethod
-    def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-        return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
 
     def _minute(self) -> int:
         self.counter += 1
@@ -235,25 +216,25 @@ class _Story:
 
     def _plan(self, spec: data.PlanSpec) -> None:
         m = self._minute()
-        self._add(self.at(spec.started, 14, m), partial(self._start_plan, spec))
+        self._add(local(spec.started, 14, m), partial(self._start_plan, spec))
         if spec.submitted:
-            self._add(self.at(spec.submitted, 10, m), partial(self._submit_plan, spec.unit))
+            self._add(local(spec.submitted, 10, m), partial(self._submit_plan, spec.unit))
         if spec.endorsed:
-            self._add(self.at(spec.endorsed, 15, m), partial(self._endorse_plan, spec.unit))
+            self._add(local(spec.endorsed, 15, m), partial(self._endorse_plan, spec.unit))
         if spec.returned:
             day, comment = spec.returned
-            self._add(self.at(day, 11, m), partial(self._return_plan, spec.unit, comment))
+            self._add(local(day, 11, m), partial(self._return_plan, spec.unit, comment))
         if spec.approved:
             day, comment = spec.approved
-            self._add(self.at(day, 16, m), partial(self._approve_plan, spec, comment))
+            self._add(local(day, 16, m), partial(self._approve_plan, spec, comment))
             for measure in spec.measures:
                 self._task(measure, plan_day=day)
         if spec.revision:
             rev = spec.revision
-            self._add(self.at(rev.on, 14, m), partial(self._revise_plan, spec))
-            self._add(self.at(rev.submitted, 10, m), partial(self._submit_plan, spec.unit))
+            self._add(local(rev.on, 14, m), partial(self._revise_plan, spec))
+            self._add(local(rev.submitted, 10, m), partial(self._submit_plan, spec.unit))
             if rev.endorsed:
-                self._add(self.at(rev.endorsed, 15, m), partial(self._endorse_plan, spec.unit))
+                self._add(local(rev.endorsed, 15, m), partial(self._endorse_plan, spec.unit))
 
     def _measure(self, spec: data.TaskSpec) -> dict[str, Any]:
         return {
@@ -320,21 +301,21 @@ class _Story:
         key = spec.key
         if plan_day is None:
             assert spec.on is not None, key
-            self._add(self.at(spec.on, 9, m), partial(self._create, spec, parent))
+            self._add(local(spec.on, 9, m), partial(self._create, spec, parent))
         start = plan_day or spec.on
         accepted = plan_day
         if spec.accept:
             hour = 15 if spec.accept == spec.on else 10
-            self._add(self.at(spec.accept, hour, m), partial(self._accept, key))
+            self._add(local(spec.accept, hour, m), partial(self._accept, key))
             accepted = spec.accept
         if spec.returned:
             day, reason = spec.returned
-            self._add(self.at(day, 11, m), partial(self._return, key, reason))
+            self._add(local(day, 11, m), partial(self._return, key, reason))
         if spec.reassign:
             day, code, accepted = spec.reassign
-            self._add(self.at(day, 14, m), partial(self._reassign, key, code))
+            self._add(local(day, 14, m), partial(self._reassign, key, code))
             if accepted:
-                self._add(self.at(accepted, 10, m), partial(self._accept, key))
+                self._add(local(accepted, 10, m), partial(self._accept, key))
         for child in spec.children:
             self._task(child, parent=key)
         if accepted and start:
@@ -342,9 +323,9 @@ class _Story:
         self._schedule_endings(spec, m)
         for day, kind, level in spec.reminders:
             if kind == ReminderKind.MANUAL:
-                self._add(self.at(day, 10, m), partial(self._remind_by_hand, key, day))
+                self._add(local(day, 10, m), partial(self._remind_by_hand, key, day))
             else:
-                self._add(self.at(day, 8, m), partial(self._remind, key, day, kind, level))
+                self._add(local(day, 8, m), partial(self._remind, key, day, kind, level))
 
     def _create(self, spec: data.TaskSpec, parent: str | None) -> None:
         fields: dict[str, Any] = {
@@ -431,7 +412,7 @@ class _Story:
             behind = elapsed - progress >= 10
             problems = _pick(BEHIND if behind else PROBLEMS, spec.key, period.number)
             report = partial(self._report, spec.key, period, progress, text, problems)
-            self._add(self.at(day, 17, m), report)
+            self._add(local(day, 17, m), report)
 
     def _report(
         self, key: str, period: ReportingPeriod, progress: int, text: str, problems: str
@@ -446,15 +427,15 @@ class _Story:
         key = spec.key
         if spec.done:
             done = partial(self._report_done, key, spec.note, spec.done_by_head)
-            self._add(self.at(spec.done, 15, m), done)
+            self._add(local(spec.done, 15, m), done)
         if spec.sent_back:
             day, reason = spec.sent_back
-            self._add(self.at(day, 10, 30 + m % 30), partial(self._send_back, key, reason))
+            self._add(local(day, 10, 30 + m % 30), partial(self._send_back, key, reason))
         if spec.closed:
-            self._add(self.at(spec.closed, 10, m), partial(self._close, key))
+            self._add(local(spec.closed, 10, m), partial(self._close, key))
         if spec.cancelled:
             day, reason = spec.cancelled
-            self._add(self.at(day, 11, m), partial(self._cancel, key, reason))
+            self._add(local(day, 11, m), partial(self._cancel, key, reason))
 
     def _report_done(self, key: str, note: str, by_head: bool) -> None:
         actions.report_done(*self._acting(key, head=by_head), note)

@@ -34,8 +34,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from django.utils import timezone
-
 from campaigndesk import clock
 from campaigndesk.audit import trail
 from campaigndesk.audit.models import Verb
@@ -44,7 +42,6 @@ from campaigndesk.core import writes
 from campaigndesk.ledger.lights import refresh_lights as refresh_task_lights
 from campaigndesk.ledger.workdays import for_campaign
 from campaigndesk.org import access
-from campaigndesk.org import actions as org_actions
 from campaigndesk.org.models import Role, RoleGrant, Unit, User
 from campaigndesk.suggestions import actions, intake
 from campaigndesk.suggestions.models import (
@@ -60,12 +57,12 @@ from campaigndesk.suggestions.models import (
 from . import dalian_suggestions_data as data
 from .dalian_suggestions_topics import CITY, ENGLISH
 from .names import NameMaker
+from .people import local, unit_person
 
 SEED = "campaigndesk.demo.suggestions:2018"
 FIRST_DAY = dt.date(2018, 11, 22)  # the mobilisation meeting
 LAST_DAY = dt.date(2018, 12, 19)  # the last day anything happened before the demo day
 DEMO_DAY = dt.date(2018, 12, 20)  # the day the demo's clock runs from (make demo)
-EMAIL_DOMAIN = "demo.campaigndesk.invalid"
 CLIENT = "demo"
 TOPICS = data.ECONOMY + CITY + ENGLISH
 
@@ -175,10 +172,6 @@ def build_suggestions(campaign: Campaign) -> SuggestionsSummary:
     return story.summary
 
 
-def _local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
-
-
 class _Story:
     def __init__(self, campaign: Campaign) -> None:
         self.campaign = campaign
@@ -191,7 +184,7 @@ class _Story:
     # --- the stage: categories, people, calendar --------------------------------------------
 
     def prepare(self) -> None:
-        with clock.frozen_at(_local(FIRST_DAY, 8)):
+        with clock.frozen_at(local(FIRST_DAY, 8)):
             self.units = {u.code: u for u in Unit.objects.all()}
             self.office = User.objects.get(username="office")
             self._ensure_people()
@@ -243,22 +236,9 @@ class _Story:
                 self.heads[code] = self._person(code, Role.UNIT_HEAD, next(heads))
 
     def _person(self, code: str, role: str, full_name: str) -> User:
-        unit = self.units[code]
-        suffix = "liaison" if role == Role.LIAISON else "head"
-        username = f"{code.lower().removeprefix('dl-').replace('-', '_')}_{suffix}"
-        person = User.objects.filter(username=username).first()
-        if person is None:
-            label = "联络员" if role == Role.LIAISON else "主要负责人"
-            person = org_actions.create_person(
-                access.SYSTEM,
-                username=username,
-                full_name=full_name,
-                title=f"{unit.short_name_zh or unit.name_zh}{label}",
-                email=f"{username}@{EMAIL_DOMAIN}",
-                unit=unit,
-            )
+        person, created = unit_person(self.units[code], role, full_name)
+        if created:
             self.summary.people += 1
-        org_actions.grant_role(access.SYSTEM, person, role, unit)
         return person
 
     def answering(self, code: str) -> bool:
@@ -361,7 +341,7 @@ class _Story:
     def _created(self) -> dt.datetime:
         """A moment of submission in the campaign's first four weeks (refined by _schedule)."""
         day = FIRST_DAY + dt.timedelta(days=self.rng.randint(0, (LAST_DAY - FIRST_DAY).days))
-        return _local(day, self.rng.randint(7, 22), self.rng.randint(0, 59))
+        return local(day, self.rng.randint(7, 22), self.rng.randint(0, 59))
 
     def _variants(self) -> None:
         """A few suggestions take a longer road: sent back by the wrong unit (and routed
@@ -476,13 +456,13 @@ class _Story:
         wd = self.workdays
         times: dict[str, dt.datetime] = {}
         minute = p.n % 50
-        created = _local(day, p.created.hour, p.created.minute)
+        created = local(day, p.created.hour, p.created.minute)
         times["created"] = created
         last = created
 
         def on(workday: dt.date, hour: int) -> dt.datetime:
             nonlocal last
-            moment = _local(workday, hour, minute)
+            moment = local(workday, hour, minute)
             if moment <= last:
                 moment = last + dt.timedelta(minutes=37)
             last = moment
@@ -566,7 +546,7 @@ class _Story:
                 p.support = rng.randint(0, 60) if p.published else 0
                 if p.published:
                     day = max(p.times.values()).date()
-                    moment = _local(self.workdays.add(day, rng.randint(1, 3)), 11, p.n % 50)
+                    moment = local(self.workdays.add(day, rng.randint(1, 3)), 11, p.n % 50)
                     if moment.date() <= LAST_DAY:
                         p.times["publish"] = moment
                     else:
@@ -753,7 +733,7 @@ class _Story:
         counts = Counter(p.status for p in self.plans)
         self.summary.suggestions = len(self.plans)
         self.summary.by_status = {str(k): v for k, v in sorted(counts.items())}
-        with clock.frozen_at(_local(LAST_DAY, 22)):
+        with clock.frozen_at(local(LAST_DAY, 22)):
             trail.record(
                 access.SYSTEM,
                 Verb.ACTION,

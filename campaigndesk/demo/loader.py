@@ -28,11 +28,11 @@ from . import dalian_ledger
 from . import dalian_units as du
 from .accounts import DEMO_ACCOUNTS, DemoAccount
 from .dalian_suggestions import build_suggestions
+from .people import EMAIL_DOMAIN
 
 __all__ = ["DEMO_ACCOUNTS", "DemoAccount", "DemoSummary", "load_demo"]
 
 AUDIT_SOURCE = "command:demo"
-EMAIL_DOMAIN = "demo.campaigndesk.invalid"
 # Any number will do; it only has to be the same in every process that loads the demo.
 _LOCK_KEY = zlib.crc32(b"campaigndesk.demo.load_demo")
 
