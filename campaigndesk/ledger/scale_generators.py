@@ -610,12 +610,23 @@ def generate_tasks(ctx: ScaleContext, count: int) -> dict[str, int]:
     made["reminders"] = _insert(Reminder, REMINDER_COLUMNS, writer.reminder_rows, batch)
     writer.update_earlier_parents(first_new)
     ledger_changed(setting.campaign.pk)  # bulk inserts send no signals: the figures are stale
+    _analyze(Task, TaskCoUnit, ProgressReport, Reminder)
     ctx.say(
         f"  tasks: {made['tasks']} new in campaign {setting.campaign.code}, "
         f"{len(existing)} already there; {made['co_units']} co-unit links, "
         f"{made['progress_reports']} progress reports, {made['reminders']} reminders"
     )
     return made
+
+
+def _analyze(*tables: type[models.Model]) -> None:
+    """Statistics for the tables just filled. Without them (autovacuum off, or not yet
+    round) PostgreSQL plans the ledger's pages as if the tables were as empty as when
+    the migrations analysed them: a deep page of the list sorted half the campaign
+    (270 ms instead of 0.3 at city scale)."""
+    with connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _insert(

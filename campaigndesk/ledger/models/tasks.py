@@ -200,6 +200,14 @@ class Task(models.Model):
             models.Index(
                 fields=["campaign", "light", "deadline", "id"], name="task_campaign_light_id"
             ),
+            # A unit's subtree by light (the list's "a district's red and yellow tasks"):
+            # the matching rows straight from the index, however large the campaign.
+            # Without it PostgreSQL ANDed the unit_path index with the light one, which
+            # reads every red and yellow task of the campaign (32,000 at city scale): the
+            # page and its counts 12 + 7 ms, now under 1 ms each.
+            models.Index(
+                fields=["campaign", "light", "unit_path"], name="task_campaign_light_unit"
+            ),
             # The same sorts over every campaign: GET /api/v1/tasks without ?campaign=
             # (a sort of 100,000 rows for each page without them, 130 ms on PostgreSQL).
             models.Index(fields=["deadline", "id"], name="task_deadline"),
