@@ -12,6 +12,7 @@ from django.utils import translation
 
 from campaigndesk import clock
 from campaigndesk.ledger.workdays import for_campaign
+from campaigndesk.org import actions as org_actions
 from campaigndesk.org.models import Role
 from campaigndesk.suggestions import actions, hints, intake
 from campaigndesk.suggestions.models import Category, Channel, Outcome, Status, Suggestion, Verdict
@@ -129,6 +130,26 @@ def test_queue_shows_the_errors_of_a_bad_filter_instead_of_failing(world, client
     assert response.status_code == 200
     assert response.context["page"].items == []
     assert "The end of the range is before its start." in page_of(response)
+
+
+def test_a_renamed_or_closed_unit_shows_in_the_queues_unit_lists_at_once(world, client_for):
+    submit(world)
+    client = client_for(world.office)
+    assert world.street.name in page_of(client.get(QUEUE))
+    org_actions.update_unit(world.office, world.street, {"name_en": "Harbour street office"})
+    page = page_of(client.get(QUEUE))  # the lists are kept per version of the unit list
+    assert page.count(">Harbour street office</option>") == 1  # the datalist
+    assert page.count("Harbour street office</option>") == 3  # and the two selects
+    org_actions.update_unit(world.office, world.street, {"is_active": False})
+    assert "Harbour street office" not in page_of(client.get(QUEUE))
+
+
+def test_a_row_shows_a_district_the_filter_does_not_list(world, client_for, category):
+    s = submit(world, category=category, district=world.street, key_task=world.key_task)
+    page = page_of(client_for(world.office).get(QUEUE))
+    row = page[page.index(f">{s.tracking_number}<") :]
+    row = row[: row.index("</tr>")]
+    assert world.street.name in row and category.name in row and world.key_task.title in row
 
 
 def test_filtering_with_htmx_swaps_only_the_results(world, client_for, category):
@@ -363,12 +384,12 @@ def test_the_queue_runs_the_same_queries_for_10_and_100_suggestions(world, clien
     for i in range(10, 100):
         submit(world, f"建议{i}", category=category, key_task=world.key_task)
     hundred = queries_for(client, QUEUE)
-    # 1 session, 2 user, 3 role grants, 4 current campaign (no ?campaign=), 5 the filter's
-    # campaign, 6-7 the page of suggestions, one query per queue status (keyset, 51 rows
-    # each, with category, key task, district, unit), 8 the capped count (at most 1,001
-    # rows), 9 the category hints' default units, 10 the units to route to (shared by the
-    # selects and the list), then the filter bar's choices: 11 campaigns, 12 categories,
-    # 13 key tasks, 14 districts.
+    # 1 session, 2 user, 3 role grants, 4 current campaign (no ?campaign=), the filter
+    # bar's choices (which also name the rows' category, key task and district): 5
+    # campaigns, 6 categories, 7 key tasks, 8 districts; 9 the filter's campaign, 10-11 the
+    # page of suggestions, one query per queue status (keyset, 51 rows each, no join), 12
+    # the capped count (at most 1,001 rows), 13 the category hints' default units, 14 the
+    # units to route to (plain values: the selects and the list are drawn once per version).
     assert len(ten) == len(hundred) == 14, "\n".join(hundred)
 
 
