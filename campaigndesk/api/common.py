@@ -76,9 +76,11 @@ def step_post(router: Router, prefix: str, out: Any) -> Callable[..., Callable[.
     <prefix>/<step>, answering `out`; 404 for an object outside the caller's sight, 403
     for a step the caller may not take, and the step's own further codes."""
 
-    def post(step: str, summary: str, *codes: int) -> Callable[..., Any]:
+    def post(step: str, summary: str, *codes: int, ok_status: int = 200) -> Callable[..., Any]:
         return router.post(
-            f"{prefix}/{step}", response=responses(out, 403, 404, *codes), summary=summary
+            f"{prefix}/{step}",
+            response=responses(out, 403, 404, *codes, ok_status=ok_status),
+            summary=summary,
         )
 
     return post

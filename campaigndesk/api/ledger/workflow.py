@@ -19,7 +19,7 @@ from campaigndesk.ledger.models import ReportingPeriod, Task
 from campaigndesk.ledger.queries import get_task_for_edit
 
 from ..auth import person
-from ..common import Id, StrictQuery, responses
+from ..common import Id, StrictQuery, responses, step_post
 from .schemas import NO_SUCH_PERIOD, LongText, Message, Reason, ReportOut, TaskOut, Title
 from .tasks import reports_of, task_detail, unit_for
 
@@ -84,13 +84,8 @@ def _acting(request: HttpRequest, task_id: int, perm: str) -> tuple[Any, Task]:
     return actor, get_task_for_edit(actor, task_id, perm)
 
 
-def _post(action: str, summary: str, *codes: int, ok_status: int = 200) -> Callable[..., Any]:
-    """POST /tasks/{task_id}/<action>, answering the task (or, with 201, a new one)."""
-    return router.post(
-        f"/tasks/{{task_id}}/{action}",
-        response=responses(TaskOut, 403, 404, *codes, ok_status=ok_status),
-        summary=summary,
-    )
+# A step answers the task (or, with 201, a new one).
+_post = step_post(router, "/tasks/{task_id}", TaskOut)
 
 
 def step(request: HttpRequest, task_id: int, perm: str, run: Callable[[Any, Task], Any]) -> Task:
