@@ -348,14 +348,15 @@ def submit_suggestion(
 
 
 def _tracked(request: HttpRequest, number: str, code: str) -> Any:
-    """The suggestion for number and code, or the response to send instead (404, 429)."""
+    """The suggestion for number and code, with what `citizen_view` reads, or the response
+    to send instead (404, 429)."""
     try:
-        found = intake.track(number, code, _client(request))
+        found = intake.track(number, code, _client(request), read=portal.get_for_citizen)
     except intake.Throttled as exc:
         return _throttled(exc)
     if found is None:
         return _json(404, NO_MATCH)
-    return portal.get_for_citizen(found.tracking_number)
+    return found
 
 
 @router.get(

@@ -368,14 +368,14 @@ def track(request: HttpRequest) -> HttpResponse:
         form = TrackForm(request.POST)
         if form.is_valid():
             try:
-                found = intake.track(
+                found = intake.check_code(
                     form.cleaned_data["number"], form.cleaned_data["code"], _client(request)
                 )
             except intake.Throttled as exc:
                 return _throttled(request, exc)
             if found is not None:
-                _remember(request, found.tracking_number)
-                return redirect("portal:track_status", number=found.tracking_number)
+                _remember(request, found)
+                return redirect("portal:track_status", number=found)
             form.add_error(None, NO_MATCH)
     else:
         form = TrackForm(initial={"number": request.GET.get("number", "")[:20]})
@@ -406,16 +406,16 @@ def track_status(request: HttpRequest, number: str) -> HttpResponse:
     code = request.GET.get("code")
     if code is not None:
         try:
-            found = intake.track(number, code[:20], _client(request))
+            found = intake.check_code(number, code[:20], _client(request))
         except intake.Throttled as exc:
             return _throttled(request, exc)
         if found is None:
             form = TrackForm(initial={"number": number.upper()})
             context = {"form": form, "nav": "track", "no_match": NO_MATCH}
             return render(request, "portal/track.html", context, status=404)
-        _remember(request, found.tracking_number)
+        _remember(request, found)
         # Take the code out of the address bar (and out of the history).
-        return redirect("portal:track_status", number=found.tracking_number)
+        return redirect("portal:track_status", number=found)
     s = _checked(request, number)
     if s is None:
         return redirect(f"{reverse('portal:track')}?{urlencode({'number': number.upper()})}")

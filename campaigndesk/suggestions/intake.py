@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import logging
@@ -89,12 +90,20 @@ def _contact_hash(contact: str) -> str:
     return hmac.new(key, f"contact:{contact.lower()}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _count(attempts: Iterable[tuple[str, int]], now: int) -> dict[tuple[str, int], int]:
+def _count(
+    attempts: Iterable[tuple[str, int]], now: int, *, durable: bool = True
+) -> dict[tuple[str, int], int]:
     """Count one attempt under each (key, window length); {(key, window): count now}.
 
     ONE statement for all of them: an upsert that adds to the window's row (or makes
     it) and returns the new count. Rows are sorted, so two requests counting the same
     keys lock them in the same order; a key named twice counts twice.
+
+    `durable=False`, for a count that is its own transaction (autocommit): on PostgreSQL
+    its commit does not wait for the disk (a WAL flush took 1-8 ms, most of a tracking
+    request). A crash can forget the last fraction of a second's counts, which lets a
+    sender a few more attempts: nothing else is lost. Inside a transaction the setting
+    would make the whole transaction's commit asynchronous, so it is refused there.
     """
     rows = Counter((key[:80], now // seconds) for key, seconds in attempts)
     if not rows:
@@ -111,17 +120,26 @@ def _count(attempts: Iterable[tuple[str, int]], now: int) -> dict[tuple[str, int
         f"SET {count} = {qn(table)}.{count} + EXCLUDED.{count} "
         f"RETURNING {key}, {window}, {count}"
     )
+    if not durable and connection.vendor == "postgresql":
+        if connection.in_atomic_block:
+            raise RuntimeError("a count in a transaction commits with it, durably")
+        # Set for this statement's own transaction only (is_local), before its commit.
+        sql += ", set_config('synchronous_commit', 'off', true)"
     params = [v for (k, w), n in ordered for v in (k, w, n)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {(k, int(w)): int(n) for k, w, n in cursor.fetchall()}
+        return {(row[0], int(row[1])): int(row[2]) for row in cursor.fetchall()}
 
 
 def hit(key: str, limit: int, window_seconds: int) -> int | None:
-    """Count one attempt for `key`; None when allowed, else seconds until it is allowed again."""
+    """Count one attempt for `key`; None when allowed, else seconds until it is allowed again.
+
+    Outside a transaction the count is committed without waiting for the disk (see _count).
+    """
     now = int(clock.now().timestamp())
     window = now // window_seconds
-    count = _count([(key, window_seconds)], now).get((key[:80], window), 0)
+    durable = connection.in_atomic_block
+    count = _count([(key, window_seconds)], now, durable=durable).get((key[:80], window), 0)
     if count > limit:
         return (window + 1) * window_seconds - now
     return None
@@ -469,15 +487,54 @@ def submit(
     raise RuntimeError("could not draw a free tracking number")
 
 
-def track(number: str, code: str, client: str) -> Suggestion | None:
-    """The suggestion when number and code match; None otherwise (same answer for both)."""
+def _throttle_tracking(client: str) -> None:
     limit, seconds = TRACK_ATTEMPTS
     if hit(f"t:{client}", limit, seconds) is not None:
         raise Throttled(_("Too many tracking attempts. Please wait a few minutes."), seconds)
-    number = (number or "").strip().upper()[:20]
-    suggestion = (
-        Suggestion.objects.filter(tracking_number=number).select_related("category", "unit").first()
-    )
+
+
+def _normal_number(number: str) -> str:
+    return (number or "").strip().upper()[:20]
+
+
+def _read(number: str) -> Suggestion | None:
+    # The number is unique: no ORDER BY (first() would sort by the model's ordering).
+    rows = Suggestion.objects.select_related("category", "unit").filter(tracking_number=number)
+    return next(iter(rows.order_by()[:1]), None)
+
+
+def track(
+    number: str, code: str, client: str, read: Callable[[str], Suggestion | None] = _read
+) -> Suggestion | None:
+    """The suggestion when number and code match; None otherwise (same answer for both).
+
+    `read` finds it by its number with what the caller goes on to show, so it is read
+    once (by default with its category and unit).
+    """
+    _throttle_tracking(client)
+    suggestion = read(_normal_number(number))
     if suggestion is None or not hmac.compare_digest(suggestion.secret_hash, hash_code(code or "")):
         return None
     return suggestion
+
+
+@functools.cache
+def _code_sql(vendor: str) -> str:
+    qn = connection.ops.quote_name
+    table = qn(Suggestion._meta.db_table)
+    number, secret = qn("tracking_number"), qn("secret_hash")
+    return f"SELECT {number}, {secret} FROM {table} WHERE {number} = %s"  # noqa: S608
+
+
+def check_code(number: str, code: str, client: str) -> str | None:
+    """The suggestion's tracking number when number and code match; None otherwise.
+
+    As `track`, for a caller that only needs to know (the portal's private link and its
+    form remember the number and redirect): one plain read of two columns."""
+    _throttle_tracking(client)
+    with connection.cursor() as cursor:
+        cursor.execute(_code_sql(connection.vendor), [_normal_number(number)])
+        row = cursor.fetchone()
+    if row is None or not hmac.compare_digest(row[1], hash_code(code or "")):
+        return None
+    return row[0]
