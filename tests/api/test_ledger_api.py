@@ -301,10 +301,36 @@ def test_the_list_runs_the_same_queries_for_10_and_100_tasks(
     client = api(world.gjz_liaison)
     # 1 session, 2 the caller, 3 their role grants, 4 the filter's campaign choice,
     # 5 the page of tasks with lead unit, key task and phase joined (keyset, limit + 1
-    # rows; no COUNT), 6 their co-unit links with the co-units joined.
+    # rows as plain values; no COUNT), 6 their co-units' names and codes.
     with django_assert_num_queries(6):
         response = client.get("/tasks", limit=200, campaign=world.campaign.pk)
     assert len(response.json()["items"]) == rows
+
+
+def test_the_list_answers_what_ninja_made_of_the_model_rows(world, ledger, api):
+    """GET /tasks builds its JSON from plain values, without ninja's validation: the body
+    must be byte for byte what validating the tasks as a TaskPage used to give."""
+    from django.utils import translation
+    from ninja.renderers import JSONRenderer
+
+    from campaigndesk.api.ledger.schemas import TaskPage
+
+    ledger["zs"].co_unit_links.create(unit=world.bureau)
+    tasks = Task.objects.for_ledger().select_related("phase").order_by("deadline", "id")
+    for lang in ("en", "zh-hans"):
+        response = api(world.office).get("/tasks", lang=lang, limit=3)
+        body = response.json()
+        assert body["next"] and body["items"][0]["key_task"]["title"]
+        with translation.override(lang):
+            page = TaskPage.model_validate(
+                {"items": list(tasks[:3]), "count": None, "next": body["next"]}
+            )
+            expected = JSONRenderer().render(None, page.model_dump(), response_status=200)
+        assert response.content.decode() == expected
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+    shared = next(t for t in body["items"] if t["id"] == ledger["zs"].pk)
+    in_order = sorted((world.ganjingzi, world.bureau), key=lambda u: u.path)
+    assert [u["code"] for u in shared["co_units"]] == [u.code for u in in_order]
 
 
 # --- one task -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.renderers import JSONRenderer
 from ninja.responses import Response, Status
 from pydantic import ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -18,6 +19,7 @@ from campaigndesk import clock
 from campaigndesk.audit.templatetags.audit import field_changes, hidden_fields, related_names
 from campaigndesk.audit.trail import history_of
 from campaigndesk.campaigns.models import Campaign, KeyTask, Phase, PlanMeasure
+from campaigndesk.core.bilingual import current_is_english
 from campaigndesk.ledger import actions
 from campaigndesk.ledger.filters import LedgerFilter
 from campaigndesk.ledger.filters import keyset_page as ledger_page
@@ -68,6 +70,8 @@ from .schemas import (
     TaskOut,
     TaskPage,
     Title,
+    label,
+    task_url,
 )
 
 router = Router(tags=["ledger"])
@@ -162,8 +166,139 @@ def form_errors(form: LedgerFilter) -> Status:
     return Status(422, {"detail": errors[0]["msg"], "errors": errors})
 
 
-def _rows(tasks: Any) -> Any:
-    return tasks.for_ledger().select_related("phase")
+# A TaskRow's own columns and those of its key task, phase and lead unit, read as plain
+# values: a page of 50 model rows, validated attribute by attribute through ninja's
+# getter, cost four fifths of GET /tasks.
+ROW_VALUES = (
+    "id",
+    "campaign_id",
+    "parent_id",
+    "depth",
+    "title",
+    "key_task_id",
+    "key_task__number",
+    "key_task__title_zh",
+    "key_task__title_en",
+    "phase_id",
+    "phase__number",
+    "phase__name_zh",
+    "phase__name_en",
+    "source",
+    "lead_unit_id",
+    "lead_unit__code",
+    "lead_unit__name_zh",
+    "lead_unit__name_en",
+    "responsible_leader",
+    "starts_on",
+    "deadline",
+    "priority",
+    "status",
+    "progress",
+    "light",
+    "accept_by",
+    "accepted_late",
+    "report_late_count",
+    "finished_late",
+    "reminder_count",
+    "reopen_count",
+    "version",
+    "updated_at",
+    "created_at",  # the one sort key not shown: keyset_page's cursor reads it
+)
+
+
+def _pick(english: bool, zh: str, en: str) -> str:
+    # As the models' bilingual properties do, for the request's language.
+    return (en or zh) if english else (zh or en)
+
+
+def _unit_ref(english: bool, pk: int, code: str, zh: str, en: str) -> dict[str, Any]:
+    return {"id": pk, "code": code, "name": _pick(english, zh, en), "name_zh": zh, "name_en": en}
+
+
+def _co_units(task_ids: list[int], english: bool) -> dict[int, list[dict[str, Any]]]:
+    """Each task's co-units as UnitRef dicts in unit order (one query)."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    links = (
+        TaskCoUnit.objects.filter(task_id__in=task_ids)
+        .order_by("task_id", "unit__path")
+        .values_list("task_id", "unit_id", "unit__code", "unit__name_zh", "unit__name_en")
+    )
+    for task_id, *unit in links:
+        found.setdefault(task_id, []).append(_unit_ref(english, *unit))
+    return found
+
+
+def task_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """TaskRow's JSON, in its fields' order, from `ROW_VALUES` dicts."""
+    english = current_is_english()
+    co_units = _co_units([row["id"] for row in rows], english)
+    items = []
+    for r in rows:
+        key_task = phase = None
+        if r["key_task_id"] is not None:
+            zh, en = r["key_task__title_zh"], r["key_task__title_en"]
+            key_task = {
+                "id": r["key_task_id"],
+                "number": r["key_task__number"],
+                "title": _pick(english, zh, en),
+                "title_zh": zh,
+                "title_en": en,
+            }
+        if r["phase_id"] is not None:
+            zh, en = r["phase__name_zh"], r["phase__name_en"]
+            phase = {
+                "id": r["phase_id"],
+                "number": r["phase__number"],
+                "name": _pick(english, zh, en),
+                "name_zh": zh,
+                "name_en": en,
+            }
+        pk = r["id"]
+        items.append(
+            {
+                "id": pk,
+                "url": task_url(pk),
+                "campaign_id": r["campaign_id"],
+                "parent_id": r["parent_id"],
+                "depth": r["depth"],
+                "title": r["title"],
+                "key_task": key_task,
+                "phase": phase,
+                "source": r["source"],
+                "source_label": label(Source, r["source"]),
+                "lead_unit": _unit_ref(
+                    english,
+                    r["lead_unit_id"],
+                    r["lead_unit__code"],
+                    r["lead_unit__name_zh"],
+                    r["lead_unit__name_en"],
+                ),
+                "co_units": co_units.get(pk, []),
+                "responsible_leader": r["responsible_leader"],
+                "starts_on": r["starts_on"],
+                "deadline": r["deadline"],
+                "priority": r["priority"],
+                "priority_label": label(Priority, r["priority"]),
+                "status": r["status"],
+                "status_label": label(TaskStatus, r["status"]),
+                "progress": r["progress"],
+                "light": r["light"],
+                "light_label": label(Light, r["light"]),
+                "accept_by": r["accept_by"],
+                "accepted_late": r["accepted_late"],
+                "report_late_count": r["report_late_count"],
+                "finished_late": r["finished_late"],
+                "reminder_count": r["reminder_count"],
+                "reopen_count": r["reopen_count"],
+                "version": r["version"],
+                "updated_at": r["updated_at"],
+            }
+        )
+    return items
+
+
+_JSON = JSONRenderer()
 
 
 @router.get("/tasks", response=responses(TaskPage, 403), summary="List tasks on the ledger")
@@ -177,7 +312,8 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> Any:
     form = filter_form(filters, user)
     if not form.is_valid():
         return form_errors(form)
-    page = ledger_page(_rows(form.queryset()), form.sort_order, filters.cursor, filters.limit)
+    rows = form.queryset().values(*ROW_VALUES)
+    page = ledger_page(rows, form.sort_order, filters.cursor, filters.limit)
     if filters.cursor and not page.has_previous:  # the ledger's page ignores a bad cursor
         return _query_error("cursor", str(BAD_CURSOR), "invalid")
     next_url = None
@@ -185,7 +321,11 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> Any:
         params = request.GET.copy()
         params["cursor"] = page.next_cursor
         next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-    return {"items": page.items, "count": None, "next": next_url}
+    body = {"items": task_rows(page.items), "count": None, "next": next_url}
+    # Built as TaskPage dumps it, so rendered as ninja would without validating again
+    # what the database gave (tests/api compare the two).
+    content = _JSON.render(request, body, response_status=200)
+    return HttpResponse(content, content_type=f"{_JSON.media_type}; charset={_JSON.charset}")
 
 
 def _has_units_below(unit: Unit) -> bool:
