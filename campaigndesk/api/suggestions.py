@@ -357,6 +357,17 @@ def suggestion_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def row_values(s: Suggestion) -> dict[str, Any]:
+    """`ROW_VALUES` of a suggestion read as a model row (its references selected with
+    it), for the lists that page model rows (overdue answers, publication)."""
+    r = {name: getattr(s, name) for name in ROW_VALUES if "__" not in name}
+    for ref, (key, text) in _REFS.items():
+        o = getattr(s, ref)
+        for col in ("id", key, f"{text}_zh", f"{text}_en"):
+            r[f"{ref}__{col}"] = None if o is None else getattr(o, col)
+    return r
+
+
 _JSON = JSONRenderer()
 
 

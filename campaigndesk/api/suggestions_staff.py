@@ -62,7 +62,14 @@ from .common import (
     responses,
 )
 from .org import UnitRef
-from .suggestions import NO_SUCH_UNIT, SuggestionRow, _refusal
+from .suggestions import (
+    NO_SUCH_UNIT,
+    SuggestionRow,
+    _refusal,
+    json_page,
+    row_values,
+    suggestion_rows,
+)
 
 router = Router(tags=["suggestions"])
 
@@ -155,11 +162,14 @@ def list_overdue(request: HttpRequest, filters: Query[OverdueQuery]) -> Any:
     )
     page = _page(request, qs, "due", filters.cursor, filters.limit)
     calendars: dict[int, Any] = {}
-    for s in page.items:
+    items = suggestion_rows([row_values(s) for s in page.items])
+    for s, item in zip(page.items, items, strict=True):
         if s.campaign_id not in calendars:
             calendars[s.campaign_id] = for_campaign(s.campaign)
-        s.days_late = calendars[s.campaign_id].count_between(s.answer_due, today)  # type: ignore[attr-defined]
-    return {"items": page.items, "count": None, "next": _next(request, page.next_cursor)}
+        item["days_late"] = calendars[s.campaign_id].count_between(s.answer_due, today)
+        item["escalated"] = bool(s.escalated)  # type: ignore[attr-defined]
+    body = {"items": items, "count": None, "next": _next(request, page.next_cursor)}
+    return json_page(request, body)
 
 
 # --- publication ------------------------------------------------------------------------------
@@ -201,7 +211,10 @@ def list_publication(request: HttpRequest, filters: Query[PublicationQuery]) -> 
         raise form_refusal(form)
     qs = form.queryset().select_related("category", "key_task", "district", "unit")
     page = _page(request, qs, "-received", filters.cursor, filters.limit)
-    return {"items": page.items, "count": None, "next": _next(request, page.next_cursor)}
+    items = suggestion_rows([row_values(s) for s in page.items])
+    return json_page(
+        request, {"items": items, "count": None, "next": _next(request, page.next_cursor)}
+    )
 
 
 class PublicationIn(Schema):

@@ -1,6 +1,7 @@
-"""GET /suggestions builds its rows as plain values and renders them without validating
-each one through the schema: the body must be what ninja would render from the model
-rows, in either language, with every kind of reference present or absent."""
+"""The suggestion lists (GET /suggestions, /suggestions/overdue, /suggestions/publication)
+build their rows as plain values and render them without validating each one through
+the schema: the body must be what ninja would render from the model rows, in either
+language, with every kind of reference present or absent."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from ninja.renderers import JSONRenderer
 
 from campaigndesk import clock
 from campaigndesk.api.suggestions import SuggestionPage, _rows
+from campaigndesk.api.suggestions_staff import OverduePage, PublicationPage
 from campaigndesk.suggestions import actions, intake
-from campaigndesk.suggestions.models import Category, Outcome, Suggestion
+from campaigndesk.suggestions.models import Category, Outcome, Status, Suggestion
 
 from .conftest import API
 
@@ -53,11 +55,12 @@ def varied(world):
     return world
 
 
-def ninja_body(language: str) -> dict:
+def ninja_body(language: str, schema=SuggestionPage, rows=None) -> dict:
     """What the schema made of the model rows before: validate, dump, render."""
     with translation.override(language):
-        rows = list(_rows(Suggestion.objects.order_by("-created_at", "-id")))
-        page = SuggestionPage.model_validate({"items": rows, "count": None, "next": None})
+        if rows is None:
+            rows = list(_rows(Suggestion.objects.order_by("-created_at", "-id")))
+        page = schema.model_validate({"items": rows, "count": None, "next": None})
         request = RequestFactory().get("/")
         return json.loads(JSONRenderer().render(request, page.model_dump(), response_status=200))
 
@@ -82,3 +85,24 @@ def test_the_next_page_follows_the_last_row(varied, client_for):
     titles = [i["title"] for i in first["items"] + rest["items"]]
     assert titles == ["已答复的建议", "有分类的建议", "没有分类的建议"]
     assert rest["next"] is None
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_overdue_and_publication_lists_render_what_their_schemas_would(
+    varied, client_for, language
+):
+    client = client_for(varied.office)
+    late = list(Suggestion.objects.order_by("id"))
+    Suggestion.objects.filter(pk__in=[s.pk for s in late[:2]]).update(
+        status=Status.ROUTED, unit=varied.zhongshan, unit_path=varied.zhongshan.path,
+        answer_due=DAY - dt.timedelta(days=9),
+    )  # fmt: skip
+    Suggestion.objects.filter(pk=late[2].pk).update(status=Status.CLOSED)
+    body = client.get(f"{API}/suggestions/overdue", {"lang": language}).json()
+    rows = list(_rows(Suggestion.objects.filter(pk__in=[s.pk for s in late[:2]]).order_by("id")))
+    for s in rows:
+        s.days_late, s.escalated = 6, False  # nine days, a weekend between
+    assert body["items"] and body == ninja_body(language, OverduePage, rows)
+    body = client.get(f"{API}/suggestions/publication", {"lang": language}).json()
+    rows = list(_rows(Suggestion.objects.filter(pk=late[2].pk)))
+    assert body["items"] and body == ninja_body(language, PublicationPage, rows)
