@@ -125,7 +125,7 @@ def measure_duplicates(seed: int = 2018) -> dict[str, Any]:
     stored = Suggestion.objects.count()
     # Signatures are written at intake and backfilled nightly; a bench database made in
     # bulk may lack them (`dedupe.backfill_signatures()`), and then finds little.
-    signed = SuggestionSignature.objects.count() // dedupe.BANDS
+    signed = SuggestionSignature.objects.count() // dedupe.KEYS
     times, found = [], 0
     for s in sample:
         text = reword(dedupe.suggestion_text(s), rng)

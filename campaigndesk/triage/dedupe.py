@@ -6,18 +6,24 @@ How a lookup works (a new text against up to millions of stored suggestions):
    CJK) runs give character bigrams, other text gives words (very common ones dropped)
    and word bigrams.
 2. A MinHash of `BANDS * ROWS` values (multiply-shift hashes of the shingles' CRC32,
-   numpy) is cut into `BANDS` bands of `ROWS` values; each band hashes, with its number,
-   to one signed 64-bit `bucket`. Two texts of shingle Jaccard J share at least one
-   bucket with probability 1 - (1 - J**ROWS)**BANDS: about 0.98 at J=0.4, 0.75 at
-   J=0.25, 0.2 at J=0.1.
-3. One query reads, for each of the text's keys, at most `PER_BUCKET` rows of
+   numpy) is cut into `BANDS` loose bands of `ROWS` values, and again into
+   `TIGHT_BANDS` tight bands of `TIGHT_ROWS`; each band hashes, with its number, to
+   one signed 64-bit `bucket` (KEYS of them per text). Two texts of shingle Jaccard J
+   share at least one loose bucket with probability 1 - (1 - J**ROWS)**BANDS: about
+   0.98 at J=0.4, 0.75 at J=0.25, 0.2 at J=0.1; two tight ones with about 0.98 at
+   J=0.8, 0.82 at J=0.7, 0.47 at J=0.6, 0.04 at J=0.4.
+3. One query (`_lookup`) reads, for each loose key, at most `PER_BUCKET` rows of
    `SuggestionSignature` (newest suggestions first, an index range scan of
    (bucket, suggestion)) joined to the suggestion (open ones, and any from the last
    `RECENT_DAYS`). A crowded bucket (a MinHash pair many texts share) is cut off on its
    own, so it cannot crowd out the rare buckets a reworded copy shares: a single cap over
-   all buckets did, and missed a copy with 84 % overlap. The candidates are counted by
-   shared bands in Python, and the best `MAX_CANDIDATES` are loaded (one more
-   query) and scored by exact Jaccard of their shingles.
+   all buckets did, and missed a copy with 84 % overlap. For each tight key it reads the
+   newest `TIGHT_SCAN` rows from the index alone and keeps the suggestions sharing
+   `TIGHT_MIN_SHARED` of them: at a million template-like texts every loose bucket of a
+   reworded copy can be crowded past its original (17 of 40 originals were found), the
+   tight ones hold only near copies. Candidates are ranked by shared bands (tight ones
+   first) in Python, and the best `MAX_CANDIDATES` are loaded (one more query) and
+   scored by exact Jaccard of their shingles.
 
 Signatures are written at intake (dup_hooks.py registers `index_suggestion` as an intake
 hook) and in bulk for existing rows by `backfill_signatures()`. All of it is plain SQL on
@@ -49,6 +55,19 @@ logger = logging.getLogger(__name__)
 BANDS = 24
 ROWS = 2
 PERMUTATIONS = BANDS * ROWS
+# Tight bands: the same values cut into fewer, longer bands (two loose bands each). Loose
+# buckets of template-like texts hold tens of thousands of suggestions at a million, and a
+# reworded copy's original falls past the rows read per bucket; four shared values are
+# rare unless the texts are near copies (J=0.8 shares a tight band with probability 0.998,
+# J=0.4 with 0.27), so these buckets stay small and find the original in crowded ones.
+TIGHT_BANDS = 12
+TIGHT_ROWS = PERMUTATIONS // TIGHT_BANDS
+KEYS = BANDS + TIGHT_BANDS  # band keys stored per suggestion
+# A shared tight band counts as this many shared loose ones when candidates are ranked,
+# so the suggestions found by tight keys come first: their count is complete (up to
+# TIGHT_SCAN) while a crowded loose bucket is cut off, and the newest rows of crowded
+# loose buckets share many of them by the template alone.
+TIGHT_WEIGHT = BANDS
 RECENT_DAYS = 180
 MIN_SIMILARITY = 0.3
 MAX_CANDIDATES = 200
@@ -60,9 +79,19 @@ PER_BUCKET = 1000
 MAX_SCANNED = BANDS * PER_BUCKET
 MAX_SCANNED_PAGE = 60_000
 MIN_PER_BUCKET = 50
+# Tight keys: the newest rows read per key (from the index alone, no suggestion row),
+# and how many tight bands a suggestion must share with the text to be a candidate by
+# them. A page of texts reads at most MAX_TIGHT_SCANNED_PAGE rows of tight keys.
+TIGHT_SCAN = 5000
+TIGHT_MIN_SHARED = 2
+MAX_TIGHT_SCANNED_PAGE = 120_000
+ANALYZE_AFTER = 10_000  # suggestions signed by one backfill
 MAX_CHARS = 3000  # shingle the first characters of very long texts only
 # Suggestions that are not worth merging into.
 IGNORED_STATUSES = (Status.SPAM, Status.WITHDRAWN)
+# Stored near-duplicates the queue leaves out: a suggestion marked a duplicate is no
+# original to merge into either (actions.mark_duplicate refuses it).
+HIDDEN_STATUSES = (*IGNORED_STATUSES, Status.DUPLICATE)
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _rng = np.random.default_rng(20181203)
@@ -123,16 +152,25 @@ def minhash(items: Iterable[str]) -> np.ndarray | None:
     return ((_A * codes[None, :] + _B) & _MASK32).min(axis=1)
 
 
+def _key(chunk: bytes, band: int) -> int:
+    value = zlib.crc32(chunk, band) << 32 | zlib.adler32(chunk, band + 1)
+    return value - (1 << 63) if value >= 1 << 63 else value
+
+
 def band_keys(signature: np.ndarray | None) -> list[int]:
-    """One signed 64-bit key per band (band number folded in), for the indexed table."""
+    """One signed 64-bit key per band (band number folded in), for the indexed table:
+    the BANDS loose keys, then the TIGHT_BANDS tight ones (numbered after the loose, so
+    the two kinds never share a key)."""
     if signature is None:
         return []
-    keys = []
-    for band in range(BANDS):
-        chunk = signature[band * ROWS : (band + 1) * ROWS].tobytes()
-        value = zlib.crc32(chunk, band) << 32 | zlib.adler32(chunk, band + 1)
-        keys.append(value - (1 << 63) if value >= 1 << 63 else value)
-    return keys
+    data = signature.tobytes()
+    width = signature.itemsize
+    loose = [_key(data[b * ROWS * width : (b + 1) * ROWS * width], b) for b in range(BANDS)]
+    tight = [
+        _key(data[b * TIGHT_ROWS * width : (b + 1) * TIGHT_ROWS * width], BANDS + b)
+        for b in range(TIGHT_BANDS)
+    ]
+    return loose + tight
 
 
 def keys_for_text(text: str) -> list[int]:
@@ -186,14 +224,27 @@ def _unsigned_batches(batch: int, only_missing: bool) -> Iterator[list[tuple[int
         yield rows
 
 
-def backfill_signatures(batch: int = 5000, only_missing: bool = True, say=None) -> int:
-    """Compute and store the band keys of suggestions that have none (all, with
-    `only_missing=False`: they are replaced), `batch` rows at a time in keyset order.
-    Returns how many suggestions were signed. Safe to rerun; callable from a job or
-    from `campaigndesk scale` after it loads rows."""
+def _insert_keys(cursor, values: list[tuple[int, int]]) -> None:
     table = SuggestionSignature._meta.db_table
+    if connection.vendor == "postgresql":
+        # COPY: a million suggestions' 36 million keys in minutes, not the half hour
+        # that INSERTs took.
+        with cursor.cursor.copy(f"COPY {table} (suggestion_id, bucket) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
     # The table name comes from the model, not from input.
     sql = f"INSERT INTO {table} (suggestion_id, bucket) VALUES (%s, %s)"  # noqa: S608
+    cursor.executemany(sql, values)  # plain rows: no model instances for millions
+
+
+def backfill_signatures(batch: int = 5000, only_missing: bool = True, say=None) -> int:
+    """Compute and store the band keys of suggestions that have none (all, with
+    `only_missing=False`: they are replaced, as after a change of the keys), `batch`
+    rows at a time in keyset order. Returns how many suggestions were signed. Safe to
+    rerun; callable from a job or from `campaigndesk scale` after it loads rows. After a
+    large fill PostgreSQL's statistics are refreshed: without them the lookup's plan is
+    slow (seconds instead of milliseconds, measured on 100,000 rows)."""
     done = 0
     for rows in _unsigned_batches(batch, only_missing):
         ids = [pk for pk, _t, _b in rows]
@@ -203,10 +254,13 @@ def backfill_signatures(batch: int = 5000, only_missing: bool = True, say=None) 
         with transaction.atomic(), connection.cursor() as cursor:
             if not only_missing:
                 SuggestionSignature.objects.filter(suggestion_id__in=ids).delete()
-            cursor.executemany(sql, values)  # plain rows: no model instances for millions
+            _insert_keys(cursor, values)
         done += len(rows)
         if say:
             say(f"signed {done} suggestions")
+    if done >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {SuggestionSignature._meta.db_table}")
     return done
 
 
@@ -221,70 +275,133 @@ def _eligible(now: dt.datetime | None = None) -> Q:
 
 
 def _per_bucket(n_keys: int) -> int:
-    """Rows read per band key: PER_BUCKET for one text, fewer for a page of texts so a
+    """Rows read per loose key: PER_BUCKET for one text, fewer for a page of texts so a
     page never reads more than MAX_SCANNED_PAGE rows."""
     return min(PER_BUCKET, max(MIN_PER_BUCKET, MAX_SCANNED_PAGE // max(n_keys, 1)))
 
 
-def _bucket_pairs(
-    keys: Iterable[int], campaign_id: int | None, now: dt.datetime | None
-) -> list[tuple[int, int]]:
-    """(bucket, suggestion id) for eligible suggestions sharing one of `keys`: ONE query
-    that reads, per key, at most `_per_bucket` rows, newest suggestions first (an index
-    range scan of (bucket, suggestion) backwards). A crowded bucket (a pair of MinHash
-    values that many texts share) is cut off on its own instead of using up a cap shared
-    by every bucket, so the rare buckets a reworded copy shares are always read.
-    PostgreSQL runs it as a LATERAL join, SQLite as a correlated IN on the row id."""
-    keys = sorted(set(keys))
-    if not keys:
-        return []
+def _tight_scan(n_keys: int) -> int:
+    """Rows read per tight key: TIGHT_SCAN for one text, fewer for a page of texts."""
+    return min(TIGHT_SCAN, max(MIN_PER_BUCKET, MAX_TIGHT_SCANNED_PAGE // max(n_keys, 1)))
+
+
+class _Hits(NamedTuple):
+    loose: list[tuple[int, int]]  # (loose key, eligible suggestion id)
+    tight: list[tuple[int, int, int]]  # (owner, eligible suggestion id, tight bands shared)
+
+
+def _split(keys: list[int]) -> tuple[list[int], list[int]]:
+    """A text's band keys (as `band_keys` orders them) as (loose, tight)."""
+    return keys[:BANDS], keys[BANDS:]
+
+
+def _lookup(
+    loose: Iterable[int],
+    tight: Iterable[tuple[int, int]],
+    campaign_id: int | None,
+    now: dt.datetime | None,
+) -> _Hits:
+    """The candidates of `loose` keys and of (owner, tight key) pairs: ONE query.
+
+    Loose keys: per key at most `_per_bucket` eligible suggestions (open, or recent, of
+    the campaign), newest first (an index range scan of (bucket, suggestion) backwards),
+    so a crowded bucket is cut off on its own and cannot crowd out the rare ones.
+
+    Tight keys: per key the newest `_tight_scan` rows, read from the index alone, then
+    counted per owner and suggestion; only a suggestion sharing TIGHT_MIN_SHARED tight
+    bands with an owner's text is joined to its row to check it is eligible. At a
+    million template-like texts the shared loose buckets of a reworded copy hold tens of
+    thousands of newer rows and its original is past the loose cut-off; its tight
+    buckets hold a few thousand, and only near copies share two of them.
+
+    PostgreSQL runs each key as a LATERAL join, SQLite as a correlated IN on the row id."""
+    loose = sorted(set(loose))
+    tight = sorted(set(tight))
+    if not loose and not tight:
+        return _Hits([], [])
     sig = SuggestionSignature._meta.db_table
     sug = Suggestion._meta.db_table
     cutoff = (now or clock.now()) - dt.timedelta(days=RECENT_DAYS)
     open_marks = ", ".join(["%s"] * len(OPEN_STATUSES))
     ignored_marks = ", ".join(["%s"] * len(IGNORED_STATUSES))
-    where = (
-        f"g.bucket = k.bucket AND (s.status IN ({open_marks}) OR s.created_at >= %s) "
-        f"AND s.status NOT IN ({ignored_marks})"
+    eligible = (
+        f"(s.status IN ({open_marks}) OR s.created_at >= %s) AND s.status NOT IN ({ignored_marks})"
     )
-    params: list[object] = [
+    eligible_params: list[object] = [
         *[str(v) for v in OPEN_STATUSES],
         connection.ops.adapt_datetimefield_value(cutoff),
         *[str(v) for v in IGNORED_STATUSES],
     ]
     if campaign_id is not None:
-        where += " AND s.campaign_id = %s"
-        params.append(campaign_id)
-    params.append(_per_bucket(len(keys)))
-    inner = (
-        f"SELECT g.id, g.suggestion_id FROM {sig} g JOIN {sug} s ON s.id = g.suggestion_id "  # noqa: S608
-        f"WHERE {where} ORDER BY g.suggestion_id DESC LIMIT %s"
-    )
-    if connection.vendor == "postgresql":
-        values = ", ".join(["(%s::bigint)"] * len(keys))
-        sql = (
-            f"WITH k(bucket) AS (VALUES {values}) SELECT k.bucket, c.suggestion_id "  # noqa: S608
-            f"FROM k CROSS JOIN LATERAL ({inner}) c"
-        )
-    else:
-        values = ", ".join(["(%s)"] * len(keys))
-        sql = (
-            f"WITH k(bucket) AS (VALUES {values}) SELECT k.bucket, c.suggestion_id "  # noqa: S608
-            f"FROM k JOIN {sig} c ON c.id IN (SELECT id FROM ({inner}))"
-        )
+        eligible += " AND s.campaign_id = %s"
+        eligible_params.append(campaign_id)
+    pg = connection.vendor == "postgresql"
+    bigint = "::bigint" if pg else ""
     # Table names come from the models and every value is a parameter.
+    loose_inner = (
+        f"SELECT g.id, g.suggestion_id FROM {sig} g JOIN {sug} s ON s.id = g.suggestion_id "  # noqa: S608
+        f"WHERE g.bucket = k.bucket AND {eligible} ORDER BY g.suggestion_id DESC LIMIT %s"
+    )
+    # PostgreSQL reads the tight keys' rows from the index alone; SQLite needs the row id.
+    tight_inner = (
+        f"SELECT {'g.suggestion_id' if pg else 'g.id'} FROM {sig} g "  # noqa: S608
+        "WHERE g.bucket = t.bucket ORDER BY g.suggestion_id DESC LIMIT %s"
+    )
+    if pg:
+        loose_rows = f"FROM k CROSS JOIN LATERAL ({loose_inner}) c"
+        tight_rows = f"FROM t CROSS JOIN LATERAL ({tight_inner}) c"
+    else:
+        loose_rows = f"FROM k JOIN {sig} c ON c.id IN (SELECT id FROM ({loose_inner}))"  # noqa: S608
+        tight_rows = f"FROM t JOIN {sig} c ON c.id IN (SELECT id FROM ({tight_inner}))"  # noqa: S608
+    ctes, parts, params = [], [], []
+    if loose:
+        ctes.append(f"k(bucket) AS (VALUES {', '.join([f'(%s{bigint})'] * len(loose))})")
+        params += loose
+        parts.append(f"SELECT k.bucket, NULL, c.suggestion_id, 1 {loose_rows}")
+    if tight:
+        pair = f"(%s{'::integer' if pg else ''}, %s{bigint})"
+        ctes.append(f"t(owner, bucket) AS (VALUES {', '.join([pair] * len(tight))})")
+        params += [v for pair_ in tight for v in pair_]
+        ctes.append(
+            f"shared(owner, suggestion_id, n) AS (SELECT t.owner, c.suggestion_id, COUNT(*) "
+            f"{tight_rows} GROUP BY t.owner, c.suggestion_id HAVING COUNT(*) >= %s)"
+        )
+        parts.append(
+            f"SELECT NULL, shared.owner, shared.suggestion_id, shared.n FROM shared "  # noqa: S608
+            f"JOIN {sug} s ON s.id = shared.suggestion_id WHERE {eligible}"
+        )
+    sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(parts)}"
+    # The CTEs' parameters come first, then each part's, in the order of the text.
+    args = [*params]
+    if tight:
+        args += [_tight_scan(len(tight)), TIGHT_MIN_SHARED]
+    if loose:
+        args += [*eligible_params, _per_bucket(len(loose))]
+    if tight:
+        args += eligible_params
+    hits = _Hits([], [])
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*keys, *params])
-        return [(int(b), int(pk)) for b, pk in cursor.fetchall()]
+        cursor.execute(sql, args)
+        for bucket, owner, pk, n in cursor.fetchall():
+            if bucket is not None:
+                hits.loose.append((int(bucket), int(pk)))
+            else:
+                hits.tight.append((int(owner), int(pk), int(n)))
+    return hits
 
 
 def _candidate_hits(
-    keys: Iterable[int], campaign_id: int | None, now: dt.datetime | None
+    keys: list[int], campaign_id: int | None, now: dt.datetime | None
 ) -> list[tuple[int, int]]:
-    """(suggestion id, shared bands) for the suggestions sharing a bucket, most shared
-    first (ties: newest first): one query, see `_bucket_pairs`."""
-    counts = Counter(pk for _b, pk in _bucket_pairs(keys, campaign_id, now))
-    return sorted(counts.items(), key=lambda c: (-c[1], -c[0]))[: MAX_CANDIDATES + 50]
+    """(suggestion id, score) for the suggestions sharing a band with one text (its keys
+    as `band_keys` gives them), best first (ties: newest first): one query, see
+    `_lookup`. A shared loose band scores 1, a shared tight band TIGHT_WEIGHT."""
+    loose, tight = _split(keys)
+    hits = _lookup(loose, [(0, k) for k in tight], campaign_id, now)
+    scores = Counter(pk for _b, pk in hits.loose)
+    for _owner, pk, n in hits.tight:
+        scores[pk] += TIGHT_WEIGHT * n
+    return sorted(scores.items(), key=lambda c: (-c[1], -c[0]))[: MAX_CANDIDATES + 50]
 
 
 def _load(ids: Iterable[int]) -> dict[int, Suggestion]:
@@ -348,21 +465,26 @@ def duplicates_for(
     text at once (bucket IN all keys; hits attributed back per text in Python), then the
     candidates' texts. Each suggestion's own pk is left out."""
     own = {s.pk: shingles(suggestion_text(s)) for s in suggestions}
-    keys_of = {pk: band_keys(minhash(sh)) for pk, sh in own.items()}
-    owners: dict[int, list[int]] = {}
-    for pk, keys in keys_of.items():
-        for key in keys:
+    owners: dict[int, list[int]] = {}  # loose key -> the page's suggestions having it
+    tight: list[tuple[int, int]] = []  # (suggestion, tight key)
+    for pk, sh in own.items():
+        loose_keys, tight_keys = _split(band_keys(minhash(sh)))
+        for key in loose_keys:
             owners.setdefault(key, []).append(pk)
+        tight += [(pk, key) for key in tight_keys]
     if not owners:
         return {}
     campaigns = {s.campaign_id for s in suggestions}
-    # Query 1: (bucket, suggestion) pairs, a bounded number per bucket (_bucket_pairs).
-    pairs = _bucket_pairs(owners, campaigns.pop() if len(campaigns) == 1 else None, now)
+    # Query 1: the candidates of every text's loose and tight keys (_lookup).
+    hits = _lookup(owners, tight, campaigns.pop() if len(campaigns) == 1 else None, now)
     shared: dict[int, Counter] = {}
-    for bucket, cand in pairs:
+    for bucket, cand in hits.loose:
         for pk in owners.get(bucket, ()):
             if cand != pk:
                 shared.setdefault(pk, Counter())[cand] += 1
+    for pk, cand, n in hits.tight:
+        if cand != pk:
+            shared.setdefault(pk, Counter())[cand] += TIGHT_WEIGHT * n
     wanted: dict[int, list[int]] = {
         pk: [c for c, _n in counts.most_common(MAX_CANDIDATES)] for pk, counts in shared.items()
     }
@@ -392,7 +514,7 @@ def duplicates_for(
 # --- stored candidates (what the triage queue reads) ---------------------------------------
 
 STORED_CANDIDATES = 5
-# Statuses whose suggestions the triage queue lists: the backfill fills these first.
+# Statuses whose suggestions the triage queue lists: the backfill searches only these.
 QUEUE_STATUSES = (Status.RECEIVED, Status.REOPENED)
 
 
@@ -429,36 +551,50 @@ def store_duplicates(s: Suggestion) -> int:
 
 
 def stored_duplicates(suggestions: Iterable[Suggestion]) -> dict[int, list[Match]]:
-    """The stored candidates of a page of suggestions, most similar first: ONE indexed
-    query (the candidate's number and title only, as plain values: a quarter less CPU
-    than model rows with select_related), no MinHash lookup. Candidates since marked
-    spam or withdrawn are left out."""
-    ids = [s.pk for s in suggestions]
+    """The stored near-duplicates of a page of suggestions, most similar first, at most
+    STORED_CANDIDATES each: ONE indexed query, no MinHash lookup. A pair is stored once,
+    by the suggestion that was searched (the newer one, after intake), and read from both
+    sides: the older suggestion shows the newer copy too, so the office can merge from
+    either row. The other suggestion's number and title come as plain values (a quarter
+    less CPU than model rows with select_related). Suggestions since marked spam,
+    withdrawn or a duplicate are left out: none of them can be merged into."""
+    ids = {s.pk for s in suggestions}
     if not ids:
         return {}
-    rows = (
-        DuplicateCandidate.objects.filter(suggestion_id__in=ids)
-        .exclude(candidate__status__in=IGNORED_STATUSES)
-        .order_by("suggestion_id", "-similarity", "-candidate_id")
-        .values_list(
-            "suggestion_id", "similarity", "candidate_id",
-            "candidate__tracking_number", "candidate__title",
-        )
+    rows = DuplicateCandidate.objects.filter(
+        Q(suggestion_id__in=ids) & ~Q(candidate__status__in=HIDDEN_STATUSES)
+        | Q(candidate_id__in=ids) & ~Q(suggestion__status__in=HIDDEN_STATUSES)
+    ).values_list(
+        "suggestion_id", "candidate_id", "similarity",
+        "suggestion__tracking_number", "suggestion__title",
+        "candidate__tracking_number", "candidate__title",
     )  # fmt: skip
     names = ["id", "tracking_number", "title"]
     db = rows.db
+    best: dict[int, dict[int, tuple[float, str, str]]] = {}
+    for pk, candidate, similarity, number, title, c_number, c_title in rows:
+        # Both sides may be on the page; each reads the pair as its own.
+        if pk in ids:
+            best.setdefault(pk, {})[candidate] = (similarity, c_number, c_title)
+        if candidate in ids:
+            best.setdefault(candidate, {})[pk] = (similarity, number, title)
     found: dict[int, list[Match]] = {}
-    for pk, similarity, candidate, number, title in rows:
-        original = Suggestion.from_db(db, names, (candidate, number, title))
-        found.setdefault(pk, []).append(Match(original, similarity))
+    for pk, others in best.items():
+        ranked = sorted(others.items(), key=lambda o: (-o[1][0], -o[0]))[:STORED_CANDIDATES]
+        found[pk] = [
+            Match(Suggestion.from_db(db, names, (other, number, title)), similarity)
+            for other, (similarity, number, title) in ranked
+        ]
     return found
 
 
 def backfill_duplicates(
-    batch: int = 50, statuses: Iterable[str] = OPEN_STATUSES, limit: int | None = None, say=None
+    batch: int = 50, statuses: Iterable[str] = QUEUE_STATUSES, limit: int | None = None, say=None
 ) -> int:
-    """Search and store the candidates of suggestions in `statuses` (the open ones) that
-    were never searched, `batch` at a time in keyset order (`duplicates_for`: two queries
+    """Search and store the candidates of suggestions in `statuses` (by default those the
+    triage queue lists: the only place stored candidates are shown; at a million rows the
+    other open ones are tens of thousands of searches a night for nothing) that were
+    never searched, `batch` at a time in keyset order (`duplicates_for`: two queries
     per batch, then one transaction writing them). Returns how many were searched; safe
     to rerun (a searched suggestion is skipped, with or without candidates)."""
     statuses = [str(v) for v in statuses]

@@ -48,7 +48,7 @@ def test_intake_stores_the_band_keys_of_a_new_suggestion(world):
     s = submit(world, *PARKING_ZH)
     keys = set(SuggestionSignature.objects.filter(suggestion=s).values_list("bucket", flat=True))
     assert keys == set(dedupe.keys_for_text(dedupe.suggestion_text(s)))
-    assert len(keys) == dedupe.BANDS
+    assert len(keys) == dedupe.KEYS == dedupe.BANDS + dedupe.TIGHT_BANDS
 
 
 def test_a_failing_signature_never_breaks_intake(world, monkeypatch, caplog):
@@ -117,7 +117,7 @@ def test_backfill_signs_rows_loaded_without_intake(world):
     s = submit(world, *PARKING_ZH)
     SuggestionSignature.objects.all().delete()
     assert dedupe.backfill_signatures(batch=1) == 1
-    assert SuggestionSignature.objects.filter(suggestion=s).count() == dedupe.BANDS
+    assert SuggestionSignature.objects.filter(suggestion=s).count() == dedupe.KEYS
     assert dedupe.backfill_signatures() == 0  # nothing left to sign
 
 
@@ -167,35 +167,79 @@ ROADS_ZH_REWORDED = (
 )
 
 
+def _crowd(world, keys: list[int], n: int) -> list[Suggestion]:
+    """n newer, unrelated suggestions that share every one of `keys` (and nothing else)."""
+    fillers = [submit(world, f"{HEATING_ZH[0]}{i}", f"{HEATING_ZH[1]}{i}") for i in range(n)]
+    SuggestionSignature.objects.filter(suggestion__in=fillers).delete()
+    SuggestionSignature.objects.bulk_create(
+        SuggestionSignature(suggestion=f, bucket=k) for f in fillers for k in keys
+    )
+    return fillers
+
+
 def test_a_reworded_copy_is_found_when_crowded_buckets_overflow(world, monkeypatch):
-    """Buckets that many unrelated suggestions share (common MinHash pairs) are each cut
-    off at PER_BUCKET rows, newest first, so they cannot crowd out the one rare bucket a
-    reworded copy shares with its original (a single cap over every bucket did)."""
+    """Loose buckets that many unrelated suggestions share (common MinHash pairs) are
+    each cut off at PER_BUCKET rows, newest first, so they cannot crowd out the one rare
+    bucket a reworded copy shares with its original (a single cap over every bucket did)."""
     original = submit(world, *ROADS_ZH)
     own = dedupe.shingles("\n".join(ROADS_ZH))
     probe = dedupe.shingles("\n".join(ROADS_ZH_REWORDED))
     assert dedupe.jaccard(own, probe) >= 0.75
-    probe_keys = dedupe.band_keys(dedupe.minhash(probe))
-    shared = sorted(set(probe_keys) & set(dedupe.keys_for_text(dedupe.suggestion_text(original))))
+    probe_loose, _tight = dedupe._split(dedupe.band_keys(dedupe.minhash(probe)))
+    original_keys = dedupe.keys_for_text(dedupe.suggestion_text(original))
+    shared = sorted(set(probe_loose) & set(original_keys))
     assert shared
-    # Every key of the probe but the largest shared one is crowded by 30 newer, unrelated
-    # suggestions; the original keeps only that one uncrowded bucket in common.
-    crowded = [k for k in probe_keys if k != shared[-1]]
+    # The original keeps one loose key in common with the probe (no tight one); every
+    # other loose key of the probe is crowded by 30 newer, unrelated suggestions.
+    crowded = [k for k in probe_loose if k != shared[-1]]
     SuggestionSignature.objects.filter(suggestion=original).exclude(bucket=shared[-1]).delete()
-    fillers = [submit(world, f"{HEATING_ZH[0]}{n}", f"{HEATING_ZH[1]}{n}") for n in range(30)]
-    SuggestionSignature.objects.filter(suggestion__in=fillers).delete()
-    SuggestionSignature.objects.bulk_create(
-        SuggestionSignature(suggestion=f, bucket=k) for f in fillers for k in crowded
-    )
+    _crowd(world, crowded, 30)
     monkeypatch.setattr(dedupe, "PER_BUCKET", 10)
-    pairs = dedupe._bucket_pairs(probe_keys, world.campaign.pk, None)
-    assert len(pairs) == 10 * len(crowded) + 1  # each crowded bucket cut at 10 rows
-    assert (shared[-1], original.pk) in pairs
+    hits = dedupe._lookup(probe_loose, [], world.campaign.pk, None)
+    assert len(hits.loose) == 10 * len(crowded) + 1  # each crowded bucket cut at 10 rows
+    assert (shared[-1], original.pk) in hits.loose
     found = dedupe.find_duplicates("\n".join(ROADS_ZH_REWORDED), campaign=world.campaign)
     assert [m.suggestion for m in found] == [original]
     assert found[0].similarity >= 0.75
     page = dedupe.duplicates_for([submit(world, *ROADS_ZH_REWORDED)])
     assert [m.suggestion for m in next(iter(page.values()))] == [original]
+
+
+def test_an_older_original_past_every_crowded_loose_bucket_is_found_by_its_tight_keys(
+    world, monkeypatch
+):
+    """At a million template-like texts every loose bucket a reworded copy shares with
+    its original holds thousands of newer suggestions, and the original is past the rows
+    read per bucket (17 of 40 found in the bench). The tight keys (four values a band)
+    hold only near copies; two shared ones make it a candidate, scored above the crowd."""
+    original = submit(world, *ROADS_ZH)
+    probe_keys = dedupe.keys_for_text("\n".join(ROADS_ZH_REWORDED))
+    probe_loose, probe_tight = dedupe._split(probe_keys)
+    original_keys = dedupe.keys_for_text(dedupe.suggestion_text(original))
+    loose_shared = set(probe_loose) & set(original_keys)
+    tight_shared = set(probe_tight) & set(original_keys)
+    assert len(tight_shared) >= dedupe.TIGHT_MIN_SHARED
+    # 30 newer suggestions share every loose key the original shares, and one tight key
+    # each (too few to count).
+    one_tight = sorted(tight_shared)[:1]
+    _crowd(world, [*loose_shared, *one_tight], 30)
+    monkeypatch.setattr(dedupe, "PER_BUCKET", 10)
+    hits = dedupe._lookup(probe_loose, [(0, k) for k in probe_tight], world.campaign.pk, None)
+    assert original.pk not in {pk for _b, pk in hits.loose}  # crowded out of every loose one
+    assert hits.tight == [(0, original.pk, len(tight_shared))]
+    ranked = dedupe._candidate_hits(probe_keys, world.campaign.pk, None)
+    assert ranked[0][0] == original.pk
+    monkeypatch.setattr(dedupe, "MAX_CANDIDATES", 5)  # fewer than the crowd
+    found = dedupe.find_duplicates("\n".join(ROADS_ZH_REWORDED), campaign=world.campaign)
+    assert [m.suggestion for m in found] == [original]
+    page = dedupe.duplicates_for([submit(world, *ROADS_ZH_REWORDED)])
+    assert [m.suggestion for m in next(iter(page.values()))] == [original]
+    # A tight key's rows are read newest first up to TIGHT_SCAN: past it, the original
+    # is left to its loose keys (and here lost in the crowd).
+    monkeypatch.setattr(dedupe, "TIGHT_SCAN", 10)
+    _crowd(world, sorted(tight_shared), 10)
+    hits = dedupe._lookup(probe_loose, [(0, k) for k in probe_tight], world.campaign.pk, None)
+    assert original.pk not in {pk for _o, pk, _n in hits.tight}
 
 
 def test_candidates_sharing_more_bands_are_scored_first(world, monkeypatch):

@@ -132,8 +132,11 @@ def test_backfill_fills_missing_candidates_and_is_idempotent(world, monkeypatch)
     other = submit(world, *HEATING)
     closed = submit(world, *PARKING_REWORDED)
     Suggestion.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
+    # Open but routed: out of the triage queue, which alone shows stored candidates.
+    routed = submit(world, *PARKING_REWORDED)
+    Suggestion.objects.filter(pk=routed.pk).update(status=Status.ROUTED)
     assert not DuplicateScan.objects.exists()  # on_commit never ran in this test
-    assert dedupe.backfill_duplicates(batch=2) == 3  # the open ones only
+    assert dedupe.backfill_duplicates(batch=2) == 3  # the queue's (received) ones only
     assert set(DuplicateScan.objects.values_list("suggestion_id", flat=True)) == {
         original.pk,
         copy.pk,
@@ -176,3 +179,60 @@ def test_marking_a_stored_candidate_as_the_original_still_works(
     # An original later marked spam is no longer offered.
     Suggestion.objects.filter(pk=original.pk).update(status=Status.SPAM)
     assert copy.pk not in dup_hooks.duplicate_hints([copy])
+
+
+def test_a_stored_pair_is_shown_from_both_sides_in_one_query(
+    world, immediate_tasks, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """Only the newer suggestion is searched (after its intake), so the pair is stored
+    once, as (copy, original); the older one's queue row shows the copy as well, and the
+    office can merge from either row."""
+    original = submit_and_search(world, django_capture_on_commit_callbacks, *PARKING)
+    copy = submit_and_search(world, django_capture_on_commit_callbacks, *PARKING_REWORDED)
+    other = submit_and_search(world, django_capture_on_commit_callbacks, *HEATING)
+    assert list(DuplicateCandidate.objects.values_list("suggestion_id", "candidate_id")) == [
+        (copy.pk, original.pk)
+    ]
+    with django_assert_num_queries(1):
+        found = dup_hooks.duplicate_hints([original, other])
+    assert set(found) == {original.pk}
+    (guess,) = found[original.pk].duplicates
+    assert guess.suggestion.pk == copy.pk
+    assert guess.suggestion.tracking_number == copy.tracking_number
+    stored = DuplicateCandidate.objects.get()
+    assert guess.similarity == stored.similarity
+    # Both on one page: each shows the other, once.
+    both = dedupe.stored_duplicates([original, copy])
+    assert [m.suggestion.pk for m in both[original.pk]] == [copy.pk]
+    assert [m.suggestion.pk for m in both[copy.pk]] == [original.pk]
+    # Merging from the older row: it becomes the duplicate of the newer one.
+    actions.mark_duplicate(world.office, original, guess.suggestion)
+    original.refresh_from_db()
+    assert original.duplicate_of_id == copy.pk
+    # A suggestion marked a duplicate is offered as an original from neither side.
+    assert dup_hooks.duplicate_hints([copy]) == {}
+
+
+def test_the_older_row_in_the_queue_lists_the_newer_copy(
+    world, client_for, immediate_tasks, django_capture_on_commit_callbacks
+):
+    original = submit_and_search(world, django_capture_on_commit_callbacks, *PARKING)
+    copy = submit_and_search(world, django_capture_on_commit_callbacks, *PARKING_REWORDED)
+    page = client_for(world.office).get(QUEUE).content.decode()
+    row = page[page.index(original.tracking_number) :]
+    row = row[: row.index("</tr>")]
+    assert copy.tracking_number in row  # shown on the older suggestion's row too
+    assert "alike" in row
+
+
+def test_a_pair_shown_from_the_older_side_keeps_the_best_stored_candidates(world):
+    """The older suggestion may be listed by many newer copies: it shows the
+    STORED_CANDIDATES most similar ones, from both directions."""
+    original = submit(world, *PARKING)
+    copies = [submit(world, f"{PARKING_REWORDED[0]}{i}", PARKING_REWORDED[1]) for i in range(7)]
+    for i, c in enumerate(copies):
+        DuplicateCandidate.objects.create(
+            suggestion=c, candidate=original, similarity=0.5 + i / 100, found_at=c.created_at
+        )
+    found = dedupe.stored_duplicates([original])[original.pk]
+    assert [m.suggestion.pk for m in found] == [c.pk for c in copies[::-1][:5]]

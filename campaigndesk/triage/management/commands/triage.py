@@ -61,7 +61,7 @@ class Command(BaseCommand):
         )
         du.add_argument(
             "--status",
-            help="Comma-separated statuses (default: every open one), e.g. received,reopened.",
+            help="Comma-separated statuses (default: the queue's, received,reopened).",
         )
         du.add_argument("--batch", type=int, default=50, help="Suggestions per lookup.")
         du.add_argument("--limit", type=int, help="Stop after this many suggestions.")
@@ -161,12 +161,12 @@ class Command(BaseCommand):
     def _duplicates(self, o: dict[str, Any]) -> None:
         import time
 
-        from campaigndesk.suggestions.models import OPEN_STATUSES, Status
+        from campaigndesk.suggestions.models import Status
         from campaigndesk.triage import dedupe
 
         if not o["backfill"]:
             raise CommandError("say what to do: --backfill.")
-        statuses = list(OPEN_STATUSES)
+        statuses = list(dedupe.QUEUE_STATUSES)
         if o["status"]:
             statuses = [v.strip() for v in o["status"].split(",") if v.strip()]
             unknown = sorted(set(statuses) - set(Status.values))
