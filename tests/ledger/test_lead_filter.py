@@ -94,5 +94,5 @@ def test_the_workspace_to_accept_link_lists_the_same_tasks_as_the_group(world, t
     listed = client.get(f"{reverse('ledger:list')}?{to_accept.list_query}")
     assert listed.status_code == 200
     shown = [t["id"] for t in listed.context["page"].items]
-    assert shown == [t.pk for t in to_accept.rows]
+    assert shown == [t["id"] for t in to_accept.rows]
     assert tasks["shared"].pk not in shown

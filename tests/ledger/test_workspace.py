@@ -94,7 +94,8 @@ def desk(world):
 
 def groups_of(response, section: str) -> dict[str, set[str]]:
     return {
-        g.key: {getattr(row, "title", None) or str(row) for row in g.rows}
+        # The page's task rows are plain values; the plans group's rows are plans.
+        g.key: {row["title"] if isinstance(row, dict) else str(row) for row in g.rows}
         for g in response.context[section]
     }
 

@@ -513,9 +513,9 @@ def workspace_page(request: HttpRequest) -> HttpResponse:
     if campaign is not None:
         today = clock.today()
         if workspace.shows_unit_groups(user):
-            context["unit_groups"] = workspace.unit_groups(user, campaign, today)
+            context["unit_groups"] = workspace.unit_groups(user, campaign, today, plain=True)
         if workspace.shows_office_groups(user):
-            context["office_groups"] = workspace.office_groups(user, campaign, today)
+            context["office_groups"] = workspace.office_groups(user, campaign, today, plain=True)
         for group in [*context["unit_groups"], *context["office_groups"]]:
             if group.key != "plans":
                 group.items_html = workspace_items(group.rows)  # type: ignore[attr-defined]

@@ -197,10 +197,10 @@ def ledger_rows(tasks: list[dict[str, Any]], selectable: bool) -> SafeString:
     return mark_safe("\n".join(rows))  # noqa: S308 (every value escaped above)
 
 
-def workspace_items(tasks: Iterable[Task]) -> SafeString:
-    """A workspace group's <li> of each task (with its lead unit joined): its link, lead
-    unit, deadline and light, the markup the group's template had per row (two includes,
-    a URL reversal and a {% blocktranslate %} each, up to a hundred rows a page)."""
+def workspace_items(tasks: Iterable[dict[str, Any]]) -> SafeString:
+    """A workspace group's <li> of each task (dicts of workspace.PLAIN_FIELDS): its link,
+    lead unit, deadline and light, the markup the group's template had per row (two
+    includes, a URL reversal and a {% blocktranslate %} each, up to a hundred rows a page)."""
     task_url = escape(reverse("ledger:task", args=[_PK])).replace(str(_PK), "{}")
     lights = _light_badges()
     dash = str(_DASH)
@@ -209,19 +209,19 @@ def workspace_items(tasks: Iterable[Task]) -> SafeString:
     dates: dict[Any, str] = {}
     items = []
     for task in tasks:
-        lead = task.lead_unit
-        unit = (lead.name_en or lead.name_zh) if english else (lead.name_zh or lead.name_en)
-        deadline = dates.get(task.deadline)
+        zh, en = task["lead_unit__name_zh"], task["lead_unit__name_en"]
+        unit = (en or zh) if english else (zh or en)
+        deadline = dates.get(task["deadline"])
         if deadline is None:
-            deadline = dates[task.deadline] = escape(
-                date_format(task.deadline, "SHORT_DATE_FORMAT")
+            deadline = dates[task["deadline"]] = escape(
+                date_format(task["deadline"], "SHORT_DATE_FORMAT")
             )
         items.append(
             "<li>\n"
-            f'        <a href="{task_url.format(task.pk)}">{escape(task.title)}</a>\n'
+            f'        <a href="{task_url.format(task["id"])}">{escape(task["title"])}</a>\n'
             f'        <span class="muted small">{due % {"unit": escape(unit), "date": deadline}}'
             "</span>\n"
-            f"        {lights.get(task.light, dash)}\n"
+            f"        {lights.get(task['light'], dash)}\n"
             "      </li>"
         )
     return mark_safe("\n      ".join(items))  # noqa: S308 (every value escaped above)
