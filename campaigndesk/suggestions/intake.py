@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from campaigndesk import clock
 from campaigndesk.audit import trail
+from campaigndesk.core import rows
 from campaigndesk.core.uploads import DOC, DOCX, GIF, JPEG, PDF, PNG, WEBP, check_upload
 
 from .models import ChallengeUse, Channel, IntakeThrottle, Suggestion, SuggestionAttachment
@@ -453,7 +454,7 @@ def submit(
                     created_at=now,
                     updated_at=now,
                 )
-                suggestion.save(force_insert=True)
+                rows.insert(suggestion)  # save() compiled this INSERT on every submission
                 for upload, kind in zip(files, kinds, strict=True):
                     attachment = SuggestionAttachment(
                         suggestion=suggestion,
