@@ -236,3 +236,16 @@ def test_a_pair_shown_from_the_older_side_keeps_the_best_stored_candidates(world
         )
     found = dedupe.stored_duplicates([original])[original.pk]
     assert [m.suggestion.pk for m in found] == [c.pk for c in copies[::-1][:5]]
+
+
+def test_the_command_replaces_band_keys_stored_before_the_tight_ones(world, capsys):
+    """Rows signed before the tight keys existed have the loose ones only: `--resign`
+    replaces every suggestion's keys (once after the upgrade)."""
+    s = submit(world, *PARKING)
+    loose, _tight = dedupe._split(dedupe.keys_for_text(dedupe.suggestion_text(s)))
+    SuggestionSignature.objects.filter(suggestion=s).exclude(bucket__in=loose).delete()
+    call_command("triage", "duplicates", "--resign")
+    keys = SuggestionSignature.objects.filter(suggestion=s).values_list("bucket", flat=True)
+    assert sorted(keys) == sorted(dedupe.keys_for_text(dedupe.suggestion_text(s)))
+    assert "signed 1 suggestions" in capsys.readouterr().out
+    assert not DuplicateScan.objects.exists()  # --backfill not asked for

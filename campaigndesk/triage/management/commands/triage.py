@@ -57,7 +57,13 @@ class Command(BaseCommand):
         du.add_argument(
             "--backfill",
             action="store_true",
-            help="Search open suggestions that were never searched (safe to rerun).",
+            help="Search the queue's suggestions that were never searched (safe to rerun).",
+        )
+        du.add_argument(
+            "--resign",
+            action="store_true",
+            help="Replace every suggestion's band keys first: once after an upgrade that "
+            "changes them (a million suggestions in 15-30 minutes).",
         )
         du.add_argument(
             "--status",
@@ -164,8 +170,8 @@ class Command(BaseCommand):
         from campaigndesk.suggestions.models import Status
         from campaigndesk.triage import dedupe
 
-        if not o["backfill"]:
-            raise CommandError("say what to do: --backfill.")
+        if not o["backfill"] and not o["resign"]:
+            raise CommandError("say what to do: --backfill, --resign or both.")
         statuses = list(dedupe.QUEUE_STATUSES)
         if o["status"]:
             statuses = [v.strip() for v in o["status"].split(",") if v.strip()]
@@ -175,11 +181,20 @@ class Command(BaseCommand):
         if o["batch"] < 1:
             raise CommandError("--batch must be at least 1.")
         started = time.monotonic()
+
+        def say(message: str) -> None:
+            self.stdout.write(f"{message} ({time.monotonic() - started:.0f} s)")
+
+        if o["resign"]:
+            signed = dedupe.backfill_signatures(only_missing=False, say=say)
+            self.stdout.write(f"signed {signed} suggestions in {time.monotonic() - started:.1f} s.")
+            if not o["backfill"]:
+                return
         done = dedupe.backfill_duplicates(
             batch=o["batch"],
             statuses=statuses,
             limit=o["limit"],
-            say=lambda m: self.stdout.write(f"{m} ({time.monotonic() - started:.0f} s)"),
+            say=say,
         )
         self.stdout.write(f"searched {done} suggestions in {time.monotonic() - started:.1f} s.")
 
