@@ -34,7 +34,30 @@ def _country_workday(country: str, day: dt.date) -> bool:
     return day.weekday() < 5
 
 
-# A count over at most this many days is made day by day (see count_between).
+@lru_cache(maxsize=256)
+def _year_counts(country: str, year: int) -> tuple[int, ...]:
+    """The country's working days from 1 January to each day of `year`, inclusive."""
+    counts, n, day = [], 0, dt.date(year, 1, 1)
+    while day.year == year:
+        n += _country_workday(country, day)
+        counts.append(n)
+        day += ONE_DAY
+    return tuple(counts)
+
+
+def _country_count(country: str, start: dt.date, end: dt.date) -> int:
+    """The country's working days in (start, end], start <= end, by whole years: a task
+    seven years overdue is no longer 2,500 days looked up one by one."""
+    n = (
+        _year_counts(country, end.year)[end.timetuple().tm_yday - 1]
+        - _year_counts(country, start.year)[start.timetuple().tm_yday - 1]
+    )
+    for year in range(start.year, end.year):
+        n += _year_counts(country, year)[-1]
+    return n
+
+
+# A count over at most this many days is made without listing the span (see count_between).
 DIRECT_COUNT_DAYS = 200
 
 
@@ -80,10 +103,10 @@ class Workdays:
         if not self._inside(start, end) or (
             "_days" not in self.__dict__ and (end - start).days <= DIRECT_COUNT_DAYS
         ):
-            n, day = 0, start
-            while day < end:
-                day += ONE_DAY
-                n += self.is_workday(day)
+            n = _country_count(self.country, start, end)
+            for day, workday in self.overrides.items():
+                if start < day <= end:
+                    n += workday - _country_workday(self.country, day)
             return n
         return bisect.bisect_right(self._days, end) - bisect.bisect_right(self._days, start)
 

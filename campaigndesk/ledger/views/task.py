@@ -11,6 +11,7 @@ but may not act on answers 403 to the action.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,8 @@ from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -103,13 +106,26 @@ def _offers(user: Any, task: Task, children: list[Task]) -> dict[str, bool]:
     }
 
 
+@functools.cache
+def _blank_form(form_class: type[BaseForm], prefix: str, language: str | None) -> SafeString:
+    # Rendered through the form templates once per language, not on every page.
+    return mark_safe(str(form_class(prefix=prefix)))  # noqa: S308 (rendered by Django)
+
+
+def _blank(form_class: type[BaseForm], prefix: str) -> SafeString:
+    """An empty form without choices or initial values, as the page shows it."""
+    return _blank_form(form_class, prefix, get_language())
+
+
 def _action_forms(
     request: HttpRequest, task: Task, offers: dict[str, bool], report: Any
-) -> dict[str, BaseForm]:
+) -> dict[str, BaseForm | SafeString]:
+    """The forms the page offers: the empty ones without choices or initial values as
+    their HTML; a refused action's bound form replaces its entry (see `_page`)."""
     user = request.user
-    made: dict[str, BaseForm] = {}
+    made: dict[str, BaseForm | SafeString] = {}
     if offers["return"]:
-        made["return"] = ReasonForm(prefix="return")
+        made["return"] = _blank(ReasonForm, "return")
     if offers["report"]:
         initial = {"progress": task.progress}
         if report is not None:
@@ -120,16 +136,16 @@ def _action_forms(
             }
         made["report"] = ProgressForm(prefix="report", initial=initial)
     if offers["done"]:
-        made["done"] = DoneForm(prefix="done")
+        made["done"] = _blank(DoneForm, "done")
     if offers["split"]:
         made["split"] = SplitForm(prefix="split", parent=task)
     for key in ("send_back", "reopen", "cancel"):
         if offers[key]:
-            made[key] = ReasonForm(prefix=key)
+            made[key] = _blank(ReasonForm, key)
     if offers["reassign"]:
         made["reassign"] = ReassignForm(prefix="reassign", task=task, user=user)
     if offers["remind"]:
-        made["remind"] = RemindForm(prefix="remind")
+        made["remind"] = _blank(RemindForm, "remind")
     return made
 
 
