@@ -78,6 +78,9 @@ class ImportJobBase(models.Model):
 
     # A model whose files hold personal details deletes the file once the job has finished.
     delete_file_when_finished = False
+    # What the job writes in its one transaction, while that gives no count: a lazy plural
+    # keyed by "count" (ngettext_lazy), worded by each job model.
+    writing_words: Any = ""
 
     class Meta:
         abstract = True
@@ -95,6 +98,10 @@ class ImportJobBase(models.Model):
         if not self.total_rows:
             return 0
         return min(100, round(100 * self.done_rows / self.total_rows))
+
+    @property
+    def writing_note(self) -> str:
+        return self.writing_words % {"count": self.total_rows}
 
     def finish(self, status: str, report: dict[str, Any]) -> None:
         """Record the outcome. A plain update: the job is bookkeeping, not audited."""
@@ -167,16 +174,13 @@ def get_job_for_user(model: type[Job], user: Any, pk: Any) -> Job:
         raise Http404 from None
 
 
-def progress_poll(
-    request: HttpRequest, job: ImportJobBase, writing_note: str
-) -> HttpResponse | None:
+def progress_poll(request: HttpRequest, job: ImportJobBase) -> HttpResponse | None:
     """htmx's poll of a job's page: the progress bar while the job runs, and once it has
-    finished a refresh, so that the whole page shows the report. None for a plain GET.
-    `writing_note` says what is written while the one transaction gives no count."""
+    finished a refresh, so that the whole page shows the report. None for a plain GET."""
     if not request.headers.get("HX-Request"):
         return None
     if job.is_finished:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
-    return render(request, PROGRESS_TEMPLATE, {"job": job, "writing_note": writing_note})
+    return render(request, PROGRESS_TEMPLATE, {"job": job})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from campaigndesk.campaigns.models import Campaign, KeyTask
 from campaigndesk.core.bilingual import bilingual
@@ -328,6 +328,11 @@ class SuggestionImportJob(ImportJobBase):
         writing=_("Taking in the suggestions"),
         refused=_("Refused: nothing was imported"),
         failed=_("Stopped by an error: nothing was imported"),
+    )
+    writing_words = ngettext_lazy(
+        "Taking in %(count)s suggestion in one transaction.",
+        "Taking in %(count)s suggestions in one transaction.",
+        "count",
     )
 
     # The file holds citizens' names and phone numbers: kept no longer than needed.

@@ -116,18 +116,8 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
     """One long import: its progress bar while it runs (polled by htmx), then its report."""
     access.require(request.user, "suggestions.triage")
     found = import_jobs.get_job_for_user(request.user, pk)
-    writing_note = ngettext(
-        "Taking in %(count)s suggestion in one transaction.",
-        "Taking in %(count)s suggestions in one transaction.",
-        found.total_rows,
-    ) % {"count": found.total_rows}
-    if polled := progress_poll(request, found, writing_note):
+    if polled := progress_poll(request, found):
         return polled
     problems = found.report.get("problems", []) if isinstance(found.report, dict) else []
-    context = {
-        "job": found,
-        "problems": problems[:MAX_LISTED],
-        "listed": MAX_LISTED,
-        "writing_note": writing_note,
-    }
+    context = {"job": found, "problems": problems[:MAX_LISTED], "listed": MAX_LISTED}
     return render(request, "suggestions/import_job.html", context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from campaigndesk.campaigns.models import Campaign
 from campaigndesk.core.import_jobs import (
@@ -36,6 +37,11 @@ class ImportJob(ImportJobBase):
         Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     status = status_field(writing=_("Writing to the ledger"))
+    writing_words = ngettext_lazy(
+        "Writing %(count)s row to the ledger in one transaction.",
+        "Writing %(count)s rows to the ledger in one transaction.",
+        "count",
+    )
 
     class Meta(ImportJobBase.Meta):
         verbose_name = _("import")

@@ -18,7 +18,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigndesk import clock
@@ -184,14 +184,8 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     """One import: its progress bar while it runs (polled by htmx), then its report."""
     job = get_job_for_user(request.user, pk)
-    writing_note = ngettext(
-        "Writing %(count)s row to the ledger in one transaction.",
-        "Writing %(count)s rows to the ledger in one transaction.",
-        job.total_rows,
-    ) % {"count": job.total_rows}
-    if polled := progress_poll(request, job, writing_note):
+    if polled := progress_poll(request, job):
         return polled
     errors = job.report.get("errors", []) if isinstance(job.report, dict) else []
     page = Paginator(errors, per_page(request, DEFAULT_PER_PAGE)).get_page(request.GET.get("page"))
-    context = {"job": job, "page": page, "writing_note": writing_note}
-    return render(request, "ledger/excel/import_job.html", context)
+    return render(request, "ledger/excel/import_job.html", {"job": job, "page": page})
