@@ -6,7 +6,7 @@ forwarded, see queries.client_address) and per contact; a filled honeypot gets a
 looks real but nothing is saved, so a robot learns nothing. After a submission
 the receipt waits in the session (POST-redirect-GET: a reload shows it again and
 submits nothing). A tracking number with its code, or the private link, marks the
-number as "checked" in the session; the status page and its rate and withdraw
+number as "checked" in a signed cookie; the status page and its rate and withdraw
 buttons then need no code in the address.
 """
 
@@ -19,6 +19,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -45,7 +46,8 @@ from .forms import PublishedFilterForm, RateForm, SuggestionForm, TrackForm
 logger = logging.getLogger("campaigndesk.portal")
 
 RECEIPT_KEY = "portal:receipt"
-TRACKED_KEY = "portal:tracked"
+TRACKED_COOKIE = "portal_tracked"
+TRACKED_SALT = "campaigndesk.portal.tracked"
 RECEIPT_SECONDS = 30 * 60
 MAX_TRACKED = 20
 # Three files at the limit and the form's text; anything larger is refused unread.
@@ -233,9 +235,29 @@ def _store_receipt(request: HttpRequest, campaign: Any, number: str, code: str) 
     }
 
 
-def _remember(request: HttpRequest, number: str) -> None:
-    tracked = [n for n in request.session.get(TRACKED_KEY, []) if n != number]
-    request.session[TRACKED_KEY] = [*tracked, number][-MAX_TRACKED:]
+def _tracked(request: HttpRequest) -> list[str]:
+    """The numbers whose code this browser has shown (within the cookie's age)."""
+    value = request.get_signed_cookie(
+        TRACKED_COOKIE, default="", salt=TRACKED_SALT, max_age=settings.SESSION_COOKIE_AGE
+    )
+    return value.split(",") if value else []
+
+
+def _remember(request: HttpRequest, response: HttpResponse, number: str) -> HttpResponse:
+    """Mark the number as checked, in a signed cookie of its own rather than the session:
+    a citizen's tracking link then writes nothing to the database (a new session row
+    and its commit were most of that request)."""
+    tracked = [n for n in _tracked(request) if n != number]
+    response.set_signed_cookie(
+        TRACKED_COOKIE,
+        ",".join([*tracked, number][-MAX_TRACKED:]),  # numbers hold no comma
+        salt=TRACKED_SALT,
+        max_age=settings.SESSION_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _fake_receipt() -> tuple[str, str]:
@@ -312,8 +334,7 @@ def _suggest(request: HttpRequest, code: str | None, oversized: list[str]) -> Ht
                 _add_errors(form, exc)
             else:
                 _store_receipt(request, campaign, receipt.tracking_number, receipt.secret_code)
-                _remember(request, receipt.tracking_number)
-                return redirect("portal:submitted")
+                return _remember(request, redirect("portal:submitted"), receipt.tracking_number)
         if "challenge" in form.errors or not form.data.get("challenge_token"):
             # A new question; one answered correctly stays answered.
             data = form.data.copy()
@@ -374,8 +395,7 @@ def track(request: HttpRequest) -> HttpResponse:
             except intake.Throttled as exc:
                 return _throttled(request, exc)
             if found is not None:
-                _remember(request, found)
-                return redirect("portal:track_status", number=found)
+                return _remember(request, redirect("portal:track_status", number=found), found)
             form.add_error(None, NO_MATCH)
     else:
         form = TrackForm(initial={"number": request.GET.get("number", "")[:20]})
@@ -385,7 +405,7 @@ def track(request: HttpRequest) -> HttpResponse:
 def _checked(request: HttpRequest, number: str) -> Any:
     """The suggestion when this session has shown its code; else None."""
     number = number.upper()
-    if number not in request.session.get(TRACKED_KEY, []):
+    if number not in _tracked(request):
         return None
     return queries.get_for_citizen(number)
 
@@ -413,9 +433,8 @@ def track_status(request: HttpRequest, number: str) -> HttpResponse:
             form = TrackForm(initial={"number": number.upper()})
             context = {"form": form, "nav": "track", "no_match": NO_MATCH}
             return render(request, "portal/track.html", context, status=404)
-        _remember(request, found)
         # Take the code out of the address bar (and out of the history).
-        return redirect("portal:track_status", number=found)
+        return _remember(request, redirect("portal:track_status", number=found), found)
     s = _checked(request, number)
     if s is None:
         return redirect(f"{reverse('portal:track')}?{urlencode({'number': number.upper()})}")

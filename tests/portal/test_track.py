@@ -83,6 +83,17 @@ def test_the_private_link_opens_the_status_and_drops_the_code_from_the_address(w
     assert "We have received your suggestion." in status_page(client, sent)
 
 
+def test_a_number_put_in_the_cookie_by_hand_does_not_open_the_status(world, sent):
+    client = Client(REMOTE_ADDR="198.51.100.8", headers=EN)
+    client.cookies["portal_tracked"] = sent.tracking_number  # unsigned
+    response = client.get(f"/track/{sent.tracking_number}/")
+    assert response.status_code == 302 and response["Location"].startswith("/track/?")
+    other = tracked(sent, "198.51.100.9").cookies["portal_tracked"].value
+    forged = other.replace(sent.tracking_number, "JY000000-AAAAA")
+    client.cookies["portal_tracked"] = forged
+    assert client.get("/track/JY000000-AAAAA/").status_code == 302
+
+
 def test_a_private_link_with_a_wrong_code_gets_the_generic_message(world, sent):
     response = Client(headers=EN).get(f"/track/{sent.tracking_number}/?code=WRONG")
     assert response.status_code == 404
