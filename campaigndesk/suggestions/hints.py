@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigndesk.org.models import Unit
 
-from .models import Suggestion
+from .models import Category, Suggestion
 
 logger = logging.getLogger(__name__)
 
@@ -77,15 +77,25 @@ Provider = Callable[[list[Suggestion]], dict[int, Hint]]
 
 def by_category(suggestions: list[Suggestion]) -> dict[int, Hint]:
     """The citizen's category names the unit that usually answers it: one query for the
-    default units of the page's categories."""
+    default units of the page's categories, none when the categories came with their
+    default units (the queue reads them so for its filter bar)."""
+    categories = {s.category_id: s.category for s in suggestions if s.category_id is not None}
     wanted = {
-        s.pk: s.category.default_unit_id
+        s.pk: categories[s.category_id].default_unit_id
         for s in suggestions
-        if s.category_id is not None and s.category.default_unit_id is not None
+        if s.category_id is not None and categories[s.category_id].default_unit_id is not None
     }
     if not wanted:
         return {}
-    units = Unit.objects.filter(pk__in=set(wanted.values()), is_active=True).in_bulk()
+    cached = Category.default_unit.is_cached
+    if all(cached(c) for c in categories.values()):
+        units = {
+            c.default_unit_id: c.default_unit
+            for c in categories.values()
+            if c.default_unit_id is not None and c.default_unit.is_active
+        }
+    else:
+        units = Unit.objects.filter(pk__in=set(wanted.values()), is_active=True).in_bulk()
     return {
         pk: Hint(units=[UnitGuess(units[unit_id], BY_CATEGORY)])
         for pk, unit_id in wanted.items()

@@ -323,6 +323,26 @@ def test_queue_offers_the_categorys_default_unit_as_a_one_click_route(world, cli
     assert fresh(s).unit == world.bureau
 
 
+@pytest.mark.parametrize("read", ["with their default units", "plain"])
+def test_the_category_hint_leaves_out_a_closed_default_unit(world, category, read):
+    other = Category.objects.create(
+        campaign=world.campaign, code="roads", name_zh="道路", default_unit=world.zhongshan
+    )
+    made = [submit(world, category=category), submit(world, category=other)]
+    world.zhongshan.is_active = False
+    world.zhongshan.save(update_fields=["is_active"])
+    page = list(Suggestion.objects.filter(pk__in=[s.pk for s in made]).order_by("pk"))
+    if read == "plain":  # each category read on its own: its default units by one query
+        for s in page:
+            s.category = Category.objects.get(pk=s.category_id)
+    else:
+        for s in page:
+            s.category = Category.objects.select_related("default_unit").get(pk=s.category_id)
+    found = hints.by_category(page)
+    assert [g.unit for g in found[made[0].pk].units] == [world.bureau]
+    assert made[1].pk not in found
+
+
 def test_queue_shows_hints_of_every_provider_with_duplicates_as_links(
     world, client_for, category, monkeypatch
 ):
@@ -385,12 +405,13 @@ def test_the_queue_runs_the_same_queries_for_10_and_100_suggestions(world, clien
         submit(world, f"建议{i}", category=category, key_task=world.key_task)
     hundred = queries_for(client, QUEUE)
     # 1 session, 2 user, 3 role grants, 4 current campaign (no ?campaign=), the filter
-    # bar's choices (which also name the rows' category, key task and district): 5
-    # campaigns, 6 categories, 7 key tasks, 8 districts; 9 the filter's campaign, 10-11 the
-    # page of suggestions, one query per queue status (keyset, 51 rows each, no join), 12
-    # the capped count (at most 1,001 rows), 13 the category hints' default units, 14 the
-    # units to route to (plain values: the selects and the list are drawn once per version).
-    assert len(ten) == len(hundred) == 14, "\n".join(hundred)
+    # bar's choices (which also name the rows' category with its default unit for the
+    # category hint, key task and district): 5 campaigns, 6 categories, 7 key tasks, 8
+    # districts; 9 the filter's campaign, 10-11 the page of suggestions, one query per
+    # queue status (keyset, 51 rows each, no join), 12 the capped count (at most 1,001
+    # rows), 13 the units to route to (plain values: the selects and the list are drawn
+    # once per version).
+    assert len(ten) == len(hundred) == 13, "\n".join(hundred)
 
 
 # --- the unit inbox -----------------------------------------------------------------------------

@@ -83,6 +83,8 @@ def _prepare(form: QueueFilter, campaign_id: int | None) -> dict[str, dict[int, 
     if campaign_id is not None:
         fields["category"].queryset = Category.objects.filter(campaign_id=campaign_id)
         fields["key_task"].queryset = KeyTask.objects.filter(campaign_id=campaign_id)
+    # With their default units: the category hint names them without a query of its own.
+    fields["category"].queryset = fields["category"].queryset.select_related("default_unit")
     fields["district"].queryset = Unit.objects.filter(kind__in=DISTRICT_KINDS).order_by("path")
     fields["campaign"].empty_label = _("All campaigns")
     listed: dict[str, dict[int, Any]] = {}
