@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import train_test_split
 
-from . import routing
+from . import pipeline, routing
 
 
 class EvaluationError(Exception):
@@ -138,12 +138,14 @@ def evaluate(
     test: str | Path | None = None,
     test_size: float = 0.2,
     seed: int = 0,
-    variant: str = routing.DEFAULT_VARIANT,
+    variant: str = pipeline.DEFAULT_VARIANT,
 ) -> dict[str, Any]:
     if not 0 < test_size < 1:
         raise EvaluationError("--test-size must be between 0 and 1.")
-    if variant not in routing.VARIANTS:
-        raise EvaluationError(f"unknown variant {variant!r}; one of {', '.join(routing.VARIANTS)}.")
+    if variant not in pipeline.VARIANTS:
+        raise EvaluationError(
+            f"unknown variant {variant!r}; one of {', '.join(pipeline.VARIANTS)}."
+        )
     warnings: list[str] = []
     if data is not None:
         table = read_table(data, text_columns, label_column)
@@ -174,7 +176,7 @@ def evaluate(
         raise EvaluationError("no test rows left to evaluate (every test label is unknown).")
 
     np.random.seed(seed)
-    pipe, train_seconds = routing.timed_fit(train_t.rows, train_t.labels, variant)
+    pipe, train_seconds = pipeline.timed_fit(train_t.rows, train_t.labels, variant)
     started = time.perf_counter()
     predicted = list(pipe.predict(test_t.rows))
     predict_seconds = max(time.perf_counter() - started, 1e-9)
@@ -209,6 +211,7 @@ def evaluate(
             }
             for i, c in enumerate(classes)
         },
+        "selected": getattr(pipe, "selected_", None),
         "train_seconds": round(train_seconds, 3),
         "predictions_per_second": round(len(test_t.rows) / predict_seconds, 1),
         "unknown_test_labels": dict(unknown),

@@ -17,7 +17,7 @@ from campaigndesk.core import writes
 from campaigndesk.org import access
 from campaigndesk.suggestions.models import Status, Suggestion
 
-from . import routing
+from . import pipeline, routing
 from .evaluate import EvaluationError, Table, _split
 from .models import RoutingModel, Target, TriageSettings, UnitKeyword
 
@@ -78,7 +78,7 @@ def train(
     target: str = Target.UNIT,
     actor: Any = access.SYSTEM,
     trained_by: str = "",
-    variant: str = routing.DEFAULT_VARIANT,
+    variant: str = pipeline.DEFAULT_VARIANT,
     max_rows: int = MAX_ROWS,
 ) -> RoutingModel:
     """Train, measure on a 20 % hold-out, refit on everything, store and activate a version."""
@@ -95,7 +95,7 @@ def train(
     metrics: dict[str, Any] = {}
     try:
         train_t, test_t = _split(data, 0.2, 0)
-        held = routing.fit(train_t.rows, train_t.labels, variant)
+        held = pipeline.fit(train_t.rows, train_t.labels, variant)
         from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
         pred = list(held.predict(test_t.rows))
@@ -114,9 +114,11 @@ def train(
         }
     except (EvaluationError, ValueError) as e:
         metrics = {"note": f"not measured: {e}"}
-    pipe, seconds = routing.timed_fit(data.rows, data.labels, variant)
+    pipe, seconds = pipeline.timed_fit(data.rows, data.labels, variant)
     metrics["train_seconds"] = round(seconds, 2)
     metrics["variant"] = variant
+    if getattr(pipe, "selected_", None):
+        metrics["C"] = pipe.selected_["C"]
     blob = routing.dumps(pipe)
     label = trained_by or (actor.get_username() if hasattr(actor, "get_username") else "system")
     with transaction.atomic():
