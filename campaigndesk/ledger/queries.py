@@ -53,7 +53,8 @@ def get_task_for_user(user: Any, pk: Any) -> Task:
     try:
         return (
             visible_tasks(user)
-            .select_related("campaign", "lead_unit", "key_task", "phase", "parent")
+            # The calendar too: the task page counts its working days left on it.
+            .select_related("campaign__calendar", "lead_unit", "key_task", "phase", "parent")
             .get(pk=pk)
         )
     except (Task.DoesNotExist, ValueError, TypeError):

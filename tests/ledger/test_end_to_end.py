@@ -123,7 +123,8 @@ def inbox(user) -> list[str]:
 
 def groups(response, section: str) -> dict[str, set[str]]:
     return {
-        g.key: {getattr(row, "title", None) or str(row) for row in g.rows}
+        # The page's task rows are plain values; the plans group's rows are plans.
+        g.key: {row["title"] if isinstance(row, dict) else str(row) for row in g.rows}
         for g in response.context[section]
     }
 

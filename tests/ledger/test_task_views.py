@@ -738,14 +738,14 @@ def test_task_page_query_count_is_the_same_for_2_and_20_children(
         )
     client = client_for(world.office)
     client.get(url("task", accepted))  # warm the content-type cache
-    # 1 session, 2 user, 3 the person's role grants, 4 the task with its campaign, units,
-    # key task, phase and parent, 5 the children with their lead units, 6 the task's own
-    # reports (none, so the prefetch of their files is skipped), 7 the current reporting
-    # period, 8 the calendar, 9 its days (working days left), 10 the co-units, 11 the
-    # milestones, 12 the evidence files, 13 the reminders, 14 the history records,
-    # 15-19 the campaign, key task, phase, unit and person the history names (one query
-    # per model, whatever the number of records).
-    response = _page_queries(client, accepted, django_assert_num_queries, 19)
+    # 1 session, 2 user, 3 the person's role grants, 4 the task with its campaign and
+    # its calendar, units, key task, phase and parent, 5 the children with their lead
+    # units, 6 the task's own reports (none, so the prefetch of their files is skipped),
+    # 7 the current reporting period, 8 the calendar's days (working days left), 9 the
+    # co-units, 10 the milestones, 11 the evidence files, 12 the reminders, 13 the history
+    # records, 14-18 the campaign, key task, phase, unit and person the history names
+    # (one query per model, whatever the number of records).
+    response = _page_queries(client, accepted, django_assert_num_queries, 18)
     assert len(response.context["children"]) == n
 
 
@@ -773,9 +773,10 @@ def test_task_page_query_count_is_the_same_for_2_and_20_reports(
     client = client_for(world.office)
     with at(periods[-1].ends_on):
         client.get(url("task", accepted))  # warm the content-type cache
-        # 1 session, 2 user, 3 role grants, 4 the task, 5 its children (none), 6 its reports
-        # with their periods and authors, 7 the reports' files (prefetched), 8 the current
-        # period, 9 the calendar, 10 its days, 11 co-units, 12 milestones, 13 evidence files,
-        # 14 reminders, 15 the history records (none naming another object).
-        response = _page_queries(client, accepted, django_assert_num_queries, 15)
+        # 1 session, 2 user, 3 role grants, 4 the task (with its campaign's calendar), 5 its
+        # children (none), 6 its reports with their periods and authors, 7 the reports'
+        # files (prefetched), 8 the current period, 9 the calendar's days, 10 co-units,
+        # 11 milestones, 12 evidence files, 13 reminders, 14 the history records (none
+        # naming another object).
+        response = _page_queries(client, accepted, django_assert_num_queries, 14)
     assert len(response.context["reports"]) == n
