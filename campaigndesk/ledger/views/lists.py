@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import CharField, Value
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -112,7 +113,31 @@ def _prepare(form: LedgerFilter, campaign_id: int | None) -> None:
         form.fields["phase"].queryset = Phase.objects.filter(campaign_id=campaign_id).order_by(
             "number", "pk"
         )
+    form.parts_of = campaign_id  # type: ignore[attr-defined]  (see filter_bar)
     form.fields["campaign"].empty_label = _("All campaigns")
+
+
+Parts = dict[str, list[tuple[int, str, str]]]
+
+
+def _campaign_parts(campaign_id: int) -> Parts:
+    """The campaign's key tasks and phases as (pk, Chinese, English) in the order of
+    `_prepare`'s querysets (number, then pk), read in one query instead of two."""
+    text = CharField()
+    key_tasks = (
+        KeyTask.objects.filter(campaign_id=campaign_id)
+        .order_by()
+        .values_list(Value("key_task", output_field=text), "number", "pk", "title_zh", "title_en")
+    )
+    phases = (
+        Phase.objects.filter(campaign_id=campaign_id)
+        .order_by()
+        .values_list(Value("phase", output_field=text), "number", "pk", "name_zh", "name_en")
+    )
+    found: Parts = {"key_task": [], "phase": []}
+    for kind, _number, pk, zh, en in sorted(key_tasks.union(phases, all=True)):
+        found[kind].append((pk, zh, en))
+    return found
 
 
 SELECTS = ("campaign", "unit", "key_task", "phase", "source")
@@ -153,25 +178,30 @@ _LABELS = {
 }
 
 
-def _model_choices(field: Any, zh: str, en: str) -> list[tuple[str, str, int | None]]:
-    """A campaign, key task or phase field's choices from one plain query: ModelChoiceField
-    makes an instance of each through a server-side cursor (three round trips each)."""
+def _model_choices(
+    field: Any, zh: str, en: str, rows: list[tuple[int, str, str]] | None = None
+) -> list[tuple[str, str, int | None]]:
+    """A campaign, key task or phase field's choices from one plain query (or the `rows`
+    read already): ModelChoiceField makes an instance of each through a server-side
+    cursor (three round trips each)."""
     english = current_is_english()
     found: list[tuple[str, str, int | None]] = []
     if field.empty_label is not None:
         found.append(("", str(field.empty_label), None))
-    for pk, zh_label, en_label in field.queryset.values_list("pk", zh, en):
+    if rows is None:
+        rows = list(field.queryset.values_list("pk", zh, en))
+    for pk, zh_label, en_label in rows:
         label = (en_label or zh_label) if english else (zh_label or en_label)
         found.append((str(pk), label, None))
     return found
 
 
-def _choices(bound: Any) -> list[tuple[str, str]]:
+def _choices(bound: Any, parts: Parts | None = None) -> list[tuple[str, str]]:
     """(value, label) of a choice field; units indented by their depth below the first."""
     if bound.name == "unit":
         found = _unit_choices(bound.field)
     elif bound.name in _LABELS:
-        found = _model_choices(bound.field, *_LABELS[bound.name])
+        found = _model_choices(bound.field, *_LABELS[bound.name], (parts or {}).get(bound.name))
     else:
         found = [
             ("" if value is None else str(value), str(label), None)
@@ -216,9 +246,9 @@ def _unit_options(bound: Any) -> list[str]:
     return options
 
 
-def _select(bound: Any) -> str:
+def _select(bound: Any, parts: Parts | None = None) -> str:
     chosen = _chosen(bound)
-    options = _unit_options(bound) if bound.name == "unit" else _options(_choices(bound))
+    options = _unit_options(bound) if bound.name == "unit" else _options(_choices(bound, parts))
     if not chosen:
         return "".join(options)
     # A value is a pk, a code or "" (escaped): its option starts with `<option value="v">`.
@@ -238,6 +268,8 @@ def filter_bar(form: LedgerFilter) -> SafeString:
     <option> through a template, too slow for hundreds of units per page, and the
     template's loop over a dozen fields cost more than the rows."""
     esc = html.escape
+    campaign_id = getattr(form, "parts_of", None)
+    campaign_parts = _campaign_parts(campaign_id) if campaign_id is not None else None
     parts = []
     for name in form.fields:
         if name == "sort":
@@ -249,7 +281,7 @@ def filter_bar(form: LedgerFilter) -> SafeString:
             parts.append(
                 f'<div class="field"><label for="id_{name}">{label}</label>'
                 f'<select id="id_{name}" name="{name}" data-autosubmit{invalid}>'
-                f"{_select(bound)}</select>{errors}</div>"
+                f"{_select(bound, campaign_parts)}</select>{errors}</div>"
             )
         elif name in CHECKBOXES:
             chosen = _chosen(bound)
