@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
 from campaigndesk.core import scheduler
 from campaigndesk.suggestions import hints
@@ -47,10 +48,25 @@ def test_a_new_suggestion_gets_its_guess_stored_after_commit(
     assert stored.top[0][0] == world.zhongshan.pk and len(stored.top) == 3
 
 
+def test_with_the_database_queue_the_task_commits_with_the_suggestion(
+    trained, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        s = submit(world, *SCHOOL)
+    # Written in intake's own transaction, before any after-commit callback ran (no
+    # second commit after it); a worker runs it.
+    assert not RoutingPrediction.objects.filter(suggestion=s).exists()
+    queued = DBTaskResult.objects.get(task_path__endswith="store_routing_hints")
+    assert queued.args_kwargs["args"] == [[s.pk]]
+    assert stored_hints.store_routing_hints.call(*queued.args_kwargs["args"]) == 1
+    assert RoutingPrediction.objects.get(suggestion=s).model == trained
+
+
 def test_without_a_model_nothing_is_enqueued_at_intake(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         s = submit(world, *SCHOOL)
     assert not RoutingPrediction.objects.filter(suggestion=s).exists()
+    assert not DBTaskResult.objects.filter(task_path__endswith="store_routing_hints").exists()
 
 
 def test_the_queue_reads_stored_guesses_without_running_the_model(trained, world, monkeypatch):
