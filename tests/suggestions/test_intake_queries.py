@@ -65,7 +65,7 @@ def test_a_public_submission_runs_a_fixed_number_of_queries(world, book):
     assert "audit_chainhead" in sql[-3 if connection.vendor == "postgresql" else -4]
     s = Suggestion.objects.get(tracking_number=response.json()["tracking_number"])
     assert AuditRecord.objects.filter(object_id=str(s.pk), action="suggestions.submit").exists()
-    assert SuggestionSignature.objects.filter(suggestion=s).count() == dedupe.BANDS
+    assert SuggestionSignature.objects.filter(suggestion=s).count() == dedupe.KEYS
     assert ChallengeUse.objects.count() == 2
     assert verify().ok
 
