@@ -152,6 +152,24 @@ def test_a_row_shows_a_district_the_filter_does_not_list(world, client_for, cate
     assert world.street.name in row and category.name in row and world.key_task.title in row
 
 
+def test_a_queue_over_the_cap_is_not_counted_again_for_a_while(world, client_for, monkeypatch):
+    from campaigndesk.suggestions.views import queue as queue_view
+
+    monkeypatch.setattr(queue_view, "COUNT_CAP", 3)
+    monkeypatch.setattr(queue_view, "_over_cap", {})
+    made = [submit(world, f"建议{i}") for i in range(5)]
+    client = client_for(world.office)
+    assert "More than 3 suggestions are waiting" in page_of(client.get(QUEUE))
+    with CaptureQueriesContext(connection) as ctx:
+        again = page_of(client.get(QUEUE))
+    assert "More than 3 suggestions are waiting" in again
+    assert not [q for q in ctx.captured_queries if "COUNT(" in q["sql"]]
+    # Routing from the queue forgets it: the next page counts again, exactly.
+    route = {"suggestion": [s.pk for s in made[:3]], "unit": world.bureau.code}
+    client.post(reverse("suggestions:queue_route"), route)
+    assert "2 suggestions are waiting" in page_of(client.get(QUEUE))
+
+
 def test_filtering_with_htmx_swaps_only_the_results(world, client_for, category):
     submit(world, "企业开办", category=category)
     response = client_for(world.office).get(
