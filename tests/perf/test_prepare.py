@@ -71,3 +71,19 @@ def test_rows_a_write_path_added_are_counted_above_the_high_water_mark(tmp_path)
     assert rows_since(url, "t", mark) == 3
     with pytest.raises(ValueError):
         high_water(url, "t; DROP TABLE t")
+
+
+def test_analyse_gives_sqlite_the_planner_statistics_of_a_bulk_grown_table(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "bench.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, light TEXT)")
+        conn.execute("CREATE INDEX t_light ON t (light)")
+        conn.executemany("INSERT INTO t (light) VALUES (?)", [("red",)] * 50 + [("green",)] * 50)
+    said: list[str] = []
+    prepare.analyse(f"sqlite:///{path}", said.append)
+    with sqlite3.connect(path) as conn:
+        stats = dict(conn.execute("SELECT idx, stat FROM sqlite_stat1").fetchall())
+    assert stats["t_light"].startswith("100 ")  # rows counted, rows per distinct light
+    assert said[0].startswith("  ANALYZE")
