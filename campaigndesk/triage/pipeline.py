@@ -167,15 +167,14 @@ def _blocks(n_columns: int) -> FeatureUnion:
 
 
 def _cv_macro_f1(X: sp.csr_matrix, y: np.ndarray, c: float, folds: list[Any]) -> float:
-    from joblib import Parallel, delayed
-
-    def one(train: np.ndarray, test: np.ndarray) -> float:
+    # One fit at a time: scikit-learn's liblinear draws from one process-wide random
+    # generator, so fits in parallel threads give different figures from run to run.
+    scores = []
+    for train, test in folds:
         # a looser tolerance than the final fit's: the ranking of C does not need more
-        svm = LinearSVC(C=c, class_weight="balanced", tol=1e-3).fit(X[train], y[train])
-        return float(f1_score(y[test], svm.predict(X[test]), average="macro"))
-
-    # liblinear releases the GIL: the folds train side by side on the machine's cores
-    scores = Parallel(n_jobs=2, prefer="threads")(delayed(one)(tr, te) for tr, te in folds)
+        svm = LinearSVC(C=c, class_weight="balanced", tol=1e-3, random_state=0)
+        svm.fit(X[train], y[train])
+        scores.append(f1_score(y[test], svm.predict(X[test]), average="macro"))
     return float(np.mean(scores))
 
 
@@ -205,15 +204,14 @@ def fit_tuned(rows: Sequence[Sequence[str]], y: Sequence[Any]) -> Pipeline:
     if counts.min() >= SEARCH_FOLDS:
         chosen = search(X, labels)
         clf: Any = CalibratedClassifierCV(
-            LinearSVC(C=chosen["C"], class_weight="balanced"), cv=3, ensemble=False, n_jobs=2
+            LinearSVC(C=chosen["C"], class_weight="balanced", random_state=0),
+            cv=3,
+            ensemble=False,
         )
     else:  # too few examples of a class to cross-validate or calibrate
         chosen = {"C": DEFAULT_C, "cv_macro_f1": None}
         clf = routing.SoftmaxSVC(C=DEFAULT_C, class_weight="balanced")
-    from joblib import parallel_config
-
-    with parallel_config(backend="threading"):  # the calibration folds, side by side
-        clf.fit(X, labels)
+    clf.fit(X, labels)
     pipe = Pipeline([("features", features), ("clf", clf)])
     pipe.selected_ = chosen
     return pipe
