@@ -122,6 +122,8 @@ def test_the_queue_index_yields_one_status_in_queue_order_without_sorting(world)
         .values_list("id", flat=True)[:51]
     )
     found = plan_of(qs)
-    assert "sugg_queue_idx" in found, found
+    # Either index yields one status in queue order; on ten-row test tables PostgreSQL's
+    # choice between them follows whatever statistics earlier tests left.
+    assert "sugg_queue_idx" in found or "sugg_status_received_idx" in found, found
     assert "TEMP B-TREE" not in found, found  # SQLite sorting
     assert "Sort" not in found, found  # PostgreSQL sorting
