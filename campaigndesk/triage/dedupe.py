@@ -306,9 +306,10 @@ def _lookup(
 ) -> _Hits:
     """The candidates of `loose` keys and of (owner, tight key) pairs: ONE query.
 
-    Loose keys: per key at most `_per_bucket` eligible suggestions (open, or recent, of
-    the campaign), newest first (an index range scan of (bucket, suggestion) backwards),
-    so a crowded bucket is cut off on its own and cannot crowd out the rare ones.
+    Loose keys: per key the newest `_per_bucket` rows (an index range scan of
+    (bucket, suggestion) backwards), of which the eligible suggestions (open, or recent,
+    of the campaign) are kept, so a crowded bucket is cut off on its own and cannot crowd
+    out the rare ones.
 
     Tight keys: per key the newest `_tight_scan` rows, read from the index alone, then
     counted per owner and suggestion; only a suggestion sharing TIGHT_MIN_SHARED tight
@@ -341,10 +342,27 @@ def _lookup(
     pg = connection.vendor == "postgresql"
     bigint = "::bigint" if pg else ""
     # Table names come from the models and every value is a parameter.
-    loose_inner = (
-        f"SELECT g.id, g.suggestion_id FROM {sig} g JOIN {sug} s ON s.id = g.suggestion_id "  # noqa: S608
-        f"WHERE g.bucket = k.bucket AND {eligible} ORDER BY g.suggestion_id DESC LIMIT %s"
+    # The newest rows of a loose key are read first and only then checked: a bucket
+    # full of suggestions that are never offered (thousands of identical spam texts)
+    # costs PER_BUCKET lookups, not one per row until PER_BUCKET eligible ones are found.
+    newest = (
+        f"(SELECT id, suggestion_id FROM {sig} "  # noqa: S608
+        "WHERE bucket = k.bucket ORDER BY suggestion_id DESC LIMIT %s) g"
     )
+    # Each row is checked by its primary key (LIMIT 1 keeps PostgreSQL from hashing every
+    # open or recent suggestion instead, as it did at a million rows when the table's
+    # statistics were stale: 1 s a key).
+    check = f"SELECT 1 FROM {sug} s WHERE s.id = {{row}}.suggestion_id AND {eligible} LIMIT 1"  # noqa: S608
+    if pg:
+        loose_inner = (
+            f"SELECT g.id, g.suggestion_id FROM {newest} "  # noqa: S608
+            f"CROSS JOIN LATERAL ({check.format(row='g')}) e"
+        )
+    else:
+        loose_inner = (
+            f"SELECT g.id, g.suggestion_id FROM {newest} "  # noqa: S608
+            f"JOIN {sug} s ON s.id = g.suggestion_id WHERE {eligible}"
+        )
     # PostgreSQL reads the tight keys' rows from the index alone; SQLite needs the row id.
     tight_inner = (
         f"SELECT {'g.suggestion_id' if pg else 'g.id'} FROM {sig} g "  # noqa: S608
@@ -370,8 +388,12 @@ def _lookup(
             f"{tight_rows} GROUP BY t.owner, c.suggestion_id HAVING COUNT(*) >= %s)"
         )
         parts.append(
-            f"SELECT NULL, shared.owner, shared.suggestion_id, shared.n FROM shared "  # noqa: S608
-            f"JOIN {sug} s ON s.id = shared.suggestion_id WHERE {eligible}"
+            "SELECT NULL, shared.owner, shared.suggestion_id, shared.n FROM shared "  # noqa: S608
+            + (
+                f"CROSS JOIN LATERAL ({check.format(row='shared')}) e"
+                if pg
+                else f"JOIN {sug} s ON s.id = shared.suggestion_id WHERE {eligible}"
+            )
         )
     sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(parts)}"
     # The CTEs' parameters come first, then each part's, in the order of the text.
@@ -379,7 +401,7 @@ def _lookup(
     if tight:
         args += [_tight_scan(len(tight)), TIGHT_MIN_SHARED]
     if loose:
-        args += [*eligible_params, _per_bucket(len(loose))]
+        args += [_per_bucket(len(loose)), *eligible_params]
     if tight:
         args += eligible_params
     hits = _Hits([], [])
