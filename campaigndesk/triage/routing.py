@@ -338,7 +338,7 @@ def _blocks(n_columns: int, separate: bool, views: Sequence[str]) -> FeatureUnio
 # name -> (separate columns, views, classifier)
 VARIANTS: dict[str, tuple[bool, tuple[str, ...], str]] = {
     "floor": (False, ("char",), "svm_plain"),  # char 1-3 TF-IDF + LinearSVC on joined text
-    "char_sep": (True, ("char",), "svm"),  # the chosen one
+    "char_sep": (True, ("char",), "svm"),  # the default's features (pipeline.char_sep_cv)
     "char_sep_title_words": (True, ("char", "word:0"), "svm"),
     "char_sep_words": (True, ("char", "word:all"), "svm"),
     "char_sep_all": (True, ("char", "char:all"), "svm"),
@@ -352,6 +352,8 @@ VARIANTS: dict[str, tuple[bool, tuple[str, ...], str]] = {
     "word_char_joined_c025": (False, ("word", "char"), "svm_c025"),
     "word_char_ens": (True, ("word", "char"), "ens"),
 }
+# The default among these variants; the model trained and evaluated by default is
+# pipeline.DEFAULT_VARIANT, the same features with C chosen by cross-validation.
 DEFAULT_VARIANT = "char_sep"
 
 
