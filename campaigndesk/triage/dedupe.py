@@ -586,23 +586,27 @@ def stored_duplicates(suggestions: Iterable[Suggestion]) -> dict[int, list[Match
     ids = {s.pk for s in suggestions}
     if not ids:
         return {}
+    # One scan of the two indexes (a bitmap OR) and each side's row by its primary key;
+    # the statuses are checked here: an OR of two excludes on different joins had
+    # PostgreSQL scan every suggestion, and a UNION ALL of the two sides ran in parallel
+    # workers (8 ms more a page to start them).
     rows = DuplicateCandidate.objects.filter(
-        Q(suggestion_id__in=ids) & ~Q(candidate__status__in=HIDDEN_STATUSES)
-        | Q(candidate_id__in=ids) & ~Q(suggestion__status__in=HIDDEN_STATUSES)
+        Q(suggestion_id__in=ids) | Q(candidate_id__in=ids)
     ).values_list(
         "suggestion_id", "candidate_id", "similarity",
-        "suggestion__tracking_number", "suggestion__title",
-        "candidate__tracking_number", "candidate__title",
+        "suggestion__tracking_number", "suggestion__title", "suggestion__status",
+        "candidate__tracking_number", "candidate__title", "candidate__status",
     )  # fmt: skip
     names = ["id", "tracking_number", "title"]
     db = rows.db
+    hidden = {str(v) for v in HIDDEN_STATUSES}
     best: dict[int, dict[int, tuple[float, str, str]]] = {}
-    for pk, candidate, similarity, number, title, c_number, c_title in rows:
+    for pk, other, similarity, number, title, status, o_number, o_title, o_status in rows:
         # Both sides may be on the page; each reads the pair as its own.
-        if pk in ids:
-            best.setdefault(pk, {})[candidate] = (similarity, c_number, c_title)
-        if candidate in ids:
-            best.setdefault(candidate, {})[pk] = (similarity, number, title)
+        if pk in ids and o_status not in hidden:
+            best.setdefault(pk, {})[other] = (similarity, o_number, o_title)
+        if other in ids and status not in hidden:
+            best.setdefault(other, {})[pk] = (similarity, number, title)
     found: dict[int, list[Match]] = {}
     for pk, others in best.items():
         ranked = sorted(others.items(), key=lambda o: (-o[1][0], -o[0]))[:STORED_CANDIDATES]
