@@ -53,7 +53,8 @@ class UnitGuess(NamedTuple):
 
 
 class DuplicateGuess(NamedTuple):
-    """An earlier suggestion this one may repeat; `similarity` is between 0 and 1."""
+    """A suggestion, earlier or later, that this one may repeat; `similarity` is between 0
+    and 1."""
 
     suggestion: Suggestion
     similarity: float

@@ -4,9 +4,9 @@ Imported once from `TriageConfig.ready()` ("dup_hooks" in its tuple of parts). I
 
 - appends `sign_at_intake` to `suggestions.intake.INTAKE_HOOKS`: each new suggestion's
   band keys are stored as it arrives, in its transaction, so it is found as a
-  near-duplicate from its commit on (a failure is logged; intake goes on); after the
+  near-duplicate from its commit on (a failure is logged; intake goes on); with the
   commit it enqueues `dup_jobs.find_duplicates`, which searches its near-duplicates ONCE
-  and stores them (no query in the submission itself but the enqueue);
+  and stores them (no search in the submission itself, only the enqueue);
 - appends `duplicate_hints` to `suggestions.hints.HINT_PROVIDERS`: the triage queue shows
   the stored near-duplicates of a whole page in one indexed query;
 - registers the nightly topic job of `topic_jobs.SCHEDULE` with the scheduler (which by
@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 
 from campaigndesk.core import scheduler
+from campaigndesk.core.background import enqueue_with_commit
 from campaigndesk.suggestions import hints, intake
 from campaigndesk.suggestions.models import Suggestion
 
@@ -39,10 +40,7 @@ def sign_at_intake(suggestion: Suggestion) -> None:
         raise
     except Exception:
         logger.exception("could not sign suggestion %s for duplicate search", suggestion.pk)
-    # robust: a failed enqueue is logged by Django and never fails the committed submission
-    # (the nightly backfill searches it then).
-    pk = suggestion.pk
-    transaction.on_commit(lambda: dup_jobs.find_duplicates.enqueue(pk), robust=True)
+    enqueue_with_commit(dup_jobs.find_duplicates, suggestion.pk)
 
 
 def duplicate_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:

@@ -22,9 +22,9 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
-from django_tasks_db.backend import DatabaseBackend
 
 from campaigndesk.core import scheduler
+from campaigndesk.core.background import enqueue_with_commit
 from campaigndesk.org import access
 from campaigndesk.org.models import Unit
 from campaigndesk.suggestions import actions as suggestion_actions
@@ -95,24 +95,9 @@ def auto_route(suggestion: Suggestion) -> Callable[[], None] | None:
     threshold, has_model = _threshold(suggestion.campaign_id)
     if threshold is None:
         if has_model:
-            _store_hint_later(suggestion.pk)
+            enqueue_with_commit(stored_hints.store_routing_hints, [suggestion.pk])
         return None
     return functools.partial(_auto_route, suggestion, threshold)
-
-
-def _store_hint_later(pk: int) -> None:
-    """Have the new suggestion's guess stored by a worker once intake commits.
-
-    With the database queue the task's row is written in intake's own transaction: no
-    worker sees it before the suggestion is committed, and the submission pays one
-    INSERT instead of a second commit after its own. Another backend (the demo runs
-    tasks at once) is enqueued after the commit; a failed enqueue there is logged and
-    never fails the committed submission (the queue page stores the guess then)."""
-    task = stored_hints.store_routing_hints
-    if isinstance(task.get_backend(), DatabaseBackend):
-        task.enqueue([pk])
-    else:
-        transaction.on_commit(lambda: task.enqueue([pk]), robust=True)
 
 
 def _auto_route(suggestion: Suggestion, threshold: float) -> None:

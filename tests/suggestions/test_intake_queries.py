@@ -25,9 +25,10 @@ URL = "/api/v1/public/suggestions"
 # The campaign; then in ONE transaction: SAVEPOINT (BEGIN outside a test), the rate
 # counts (one upsert for the address's two windows and the contact), the challenge
 # spent, the suggestion, the intake hooks (the auto-route threshold, the duplicate
-# signature in one INSERT), the audit chain last (lock the head; the record and the
+# signature in one INSERT, the duplicate search's task row: written in the transaction,
+# not committed after it), the audit chain last (lock the head; the record and the
 # head's move, one statement on PostgreSQL), RELEASE (COMMIT).
-SUBMIT_QUERIES = 10 if connection.vendor == "postgresql" else 11
+SUBMIT_QUERIES = 11 if connection.vendor == "postgresql" else 12
 
 
 @pytest.fixture
@@ -67,6 +68,7 @@ def test_a_public_submission_runs_a_fixed_number_of_queries(world, book):
     assert AuditRecord.objects.filter(object_id=str(s.pk), action="suggestions.submit").exists()
     assert SuggestionSignature.objects.filter(suggestion=s).count() == dedupe.KEYS
     assert ChallengeUse.objects.count() == 2
+    assert any("dbtaskresult" in q and "find_duplicates" in q for q in sql)
     assert verify().ok
 
 
