@@ -9,6 +9,7 @@ reused by code and username rather than duplicated.
 
 from __future__ import annotations
 
+import logging
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -59,6 +60,18 @@ def demo_loaded() -> bool:
 
 def load_demo() -> DemoSummary:
     """Create the Dalian 2018 demo unless it is there already."""
+    # The demo runs its background tasks at once (TASKS_IMMEDIATE): each one's RUNNING
+    # and SUCCESSFUL lines, seven hundred of them, would bury the accounts printed after.
+    tasks_log = logging.getLogger("django_tasks")
+    level = tasks_log.level
+    tasks_log.setLevel(max(level, logging.WARNING))
+    try:
+        return _load_demo()
+    finally:
+        tasks_log.setLevel(level)
+
+
+def _load_demo() -> DemoSummary:
     started = time.monotonic()
     if demo_loaded():
         return DemoSummary(created=False, seconds=time.monotonic() - started)
