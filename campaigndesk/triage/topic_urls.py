@@ -12,4 +12,5 @@ app_name = "triage_topics"
 urlpatterns = [
     path("", topic_views.topic_list, name="list"),
     path("refresh/", topic_views.refresh, name="refresh"),
+    path("block/", topic_views.block, name="block"),
 ]

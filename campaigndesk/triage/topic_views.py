@@ -118,6 +118,32 @@ def refresh(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('triage_topics:list')}?{query}")
 
 
+@require_http_methods(["GET"])
+@login_required
+def block(request: HttpRequest) -> HttpResponse:
+    """The dashboard's hot-topics block, loaded after the page (htmx): the topics of the
+    last 30 days, read from the stored run, so the dashboard's own figures never wait on
+    a clustering."""
+    access.require(request.user, "triage.view")
+    campaign = Campaign.objects.filter(pk=_int(request.GET.get("campaign"))).first()
+    if campaign is None:
+        return HttpResponse(status=404)
+    start, end = topics.default_period()
+    query = urlencode({"campaign": campaign.pk, "start": start, "end": end, "order": "hot"})
+    return render(
+        request,
+        "triage/topics/_block.html",
+        {
+            "topics": bulletin_topics(campaign),
+            "more_url": f"{reverse('triage_topics:list')}?{query}",
+        },
+    )
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
 def bulletin_topics(campaign: Any, end: dt.date | None = None, limit: int = 5) -> list:
     """The hot topics of the 30 days up to `end` for a bulletin or dashboard block; render
     them with `{% include "triage/topics/_block.html" with topics=... %}`."""

@@ -161,3 +161,50 @@ def test_the_panel_is_empty_for_others_and_for_closed_suggestions(world):
     Suggestion.objects.filter(pk=copy.pk).update(status=Status.CLOSED)
     copy.refresh_from_db()
     assert panel(world.office, copy).strip() == ""
+
+
+# --- the dashboard's block ------------------------------------------------------------------
+
+
+@pytest.fixture
+def on_the_30th():
+    with clock.frozen_at(dt.datetime(2018, 12, 30, 10, tzinfo=dt.UTC)):
+        yield
+
+
+def test_the_dashboard_block_shows_the_last_30_days_hottest_topics(world, client_for, on_the_30th):
+    cached_run(world, 8)  # 2018-12-01 to 2018-12-30: the 30 days up to the 30th
+    for who in ("office", "leader"):
+        response = client_for(getattr(world, who)).get(
+            reverse("triage_topics:block"), {"campaign": world.campaign.pk}
+        )
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert body.count("<li>") == 5  # the five hottest
+        assert "话题0 · 供暖 · 温度" in body and "话题7" not in body
+        assert "start=2018-12-01" in body and "end=2018-12-30" in body  # the whole list
+    assert TopicRun.objects.count() == 1  # read from the stored run, not recomputed
+
+
+@pytest.mark.parametrize("who", ["viewer", "gjz_liaison"])
+def test_the_block_is_refused_to_people_without_triage_rights(world, client_for, who):
+    response = client_for(getattr(world, who)).get(
+        reverse("triage_topics:block"), {"campaign": world.campaign.pk}
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("campaign", ["", "x", "999999"])
+def test_the_block_of_an_unknown_campaign_is_not_found(world, client_for, campaign):
+    response = client_for(world.office).get(reverse("triage_topics:block"), {"campaign": campaign})
+    assert response.status_code == 404
+
+
+def test_the_dashboard_loads_the_block_for_those_who_may_read_topics(world, client_for):
+    block = reverse("triage_topics:block")
+    dashboard = reverse("ledger:dashboard")
+    office = client_for(world.office).get(dashboard, {"campaign": world.campaign.pk})
+    assert f'hx-get="{block}?campaign={world.campaign.pk}"' in office.content.decode()
+    unit = client_for(world.gjz_liaison).get(dashboard, {"campaign": world.campaign.pk})
+    assert unit.status_code == 200
+    assert block not in unit.content.decode()

@@ -372,6 +372,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "phases": phase_chart,
             },
             "all_url": _list_url(campaign),
+            "show_topics": access.can(user, "triage.view"),
         }
     )
     return render(request, "ledger/dashboard/dashboard.html", context)
