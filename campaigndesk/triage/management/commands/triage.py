@@ -167,19 +167,11 @@ class Command(BaseCommand):
     def _duplicates(self, o: dict[str, Any]) -> None:
         import time
 
-        from campaigndesk.suggestions.models import Status
         from campaigndesk.triage import dedupe
 
         if not o["backfill"] and not o["resign"]:
             raise CommandError("say what to do: --backfill, --resign or both.")
-        statuses = list(dedupe.QUEUE_STATUSES)
-        if o["status"]:
-            statuses = [v.strip() for v in o["status"].split(",") if v.strip()]
-            unknown = sorted(set(statuses) - set(Status.values))
-            if unknown:
-                raise CommandError(f"unknown status: {', '.join(unknown)}.")
-        if o["batch"] < 1:
-            raise CommandError("--batch must be at least 1.")
+        statuses = _statuses(o, dedupe.QUEUE_STATUSES)
         started = time.monotonic()
 
         def say(message: str) -> None:
@@ -201,19 +193,11 @@ class Command(BaseCommand):
     def _hints(self, o: dict[str, Any]) -> None:
         import time
 
-        from campaigndesk.suggestions.models import Status
         from campaigndesk.triage import stored_hints
 
         if not o["backfill"]:
             raise CommandError("say what to do: --backfill.")
-        statuses = [str(s) for s in stored_hints.QUEUE_STATUSES]
-        if o["status"]:
-            statuses = [v.strip() for v in o["status"].split(",") if v.strip()]
-            unknown = sorted(set(statuses) - set(Status.values))
-            if unknown:
-                raise CommandError(f"unknown status: {', '.join(unknown)}.")
-        if o["batch"] < 1:
-            raise CommandError("--batch must be at least 1.")
+        statuses = _statuses(o, stored_hints.QUEUE_STATUSES)
         started = time.monotonic()
         done = stored_hints.backfill_hints(
             batch=o["batch"],
@@ -222,3 +206,18 @@ class Command(BaseCommand):
             say=lambda m: self.stdout.write(f"{m} ({time.monotonic() - started:.0f} s)"),
         )
         self.stdout.write(f"predicted {done} suggestions in {time.monotonic() - started:.1f} s.")
+
+
+def _statuses(o: dict[str, Any], default: Any) -> list[str]:
+    """The backfills' --status list (default: the queue's statuses), checked with --batch."""
+    from campaigndesk.suggestions.models import Status
+
+    statuses = [str(v) for v in default]
+    if o["status"]:
+        statuses = [v.strip() for v in o["status"].split(",") if v.strip()]
+        unknown = sorted(set(statuses) - set(Status.values))
+        if unknown:
+            raise CommandError(f"unknown status: {', '.join(unknown)}.")
+    if o["batch"] < 1:
+        raise CommandError("--batch must be at least 1.")
+    return statuses
