@@ -2,11 +2,10 @@
 
 Imported once from `TriageConfig.ready()` ("dup_hooks" in its tuple of parts). It:
 
-- appends `sign_at_intake` to `suggestions.intake.INTAKE_HOOKS`: each new suggestion's
-  band keys are stored as it arrives, in its transaction, so it is found as a
-  near-duplicate from its commit on (a failure is logged; intake goes on); with the
-  commit it enqueues `dup_jobs.find_duplicates`, which searches its near-duplicates ONCE
-  and stores them (no search in the submission itself, only the enqueue);
+- appends `search_after_intake` to `suggestions.intake.INTAKE_HOOKS`: with its commit,
+  each new suggestion enqueues `dup_jobs.find_duplicates`, which stores its band keys
+  and then searches its near-duplicates ONCE and stores them (the submission itself
+  writes only the task's row);
 - appends `duplicate_hints` to `suggestions.hints.HINT_PROVIDERS`: the triage queue shows
   the stored near-duplicates of a whole page in one indexed query;
 - registers the nightly topic job of `topic_jobs.SCHEDULE` with the scheduler (which by
@@ -15,10 +14,6 @@ Imported once from `TriageConfig.ready()` ("dup_hooks" in its tuple of parts). I
 
 from __future__ import annotations
 
-import logging
-
-from django.db import DatabaseError
-
 from campaigndesk.core import scheduler
 from campaigndesk.core.background import enqueue_with_commit
 from campaigndesk.suggestions import hints, intake
@@ -26,20 +21,12 @@ from campaigndesk.suggestions.models import Suggestion
 
 from . import dedupe, dup_jobs, topic_jobs
 
-logger = logging.getLogger(__name__)
 
-
-def sign_at_intake(suggestion: Suggestion) -> None:
-    """Store the new suggestion's signature: one INSERT in intake's transaction, with no
-    savepoint (two round trips per submission). A failure computing it is logged and
-    intake goes on; a database error is not swallowed: the transaction is broken then,
-    and its commit would drop the suggestion after all, so the submission fails."""
-    try:
-        dedupe.index_suggestion(suggestion, new=True)
-    except DatabaseError:
-        raise
-    except Exception:
-        logger.exception("could not sign suggestion %s for duplicate search", suggestion.pk)
+def search_after_intake(suggestion: Suggestion) -> None:
+    """Have the new suggestion signed and its near-duplicates searched by a worker: the
+    submission itself writes one task row in its transaction instead of 36 band keys
+    into an index of tens of millions of rows at city scale. `dup_jobs.find_duplicates`
+    commits the keys before it searches."""
     enqueue_with_commit(dup_jobs.find_duplicates, suggestion.pk)
 
 
@@ -53,8 +40,8 @@ def duplicate_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:
     }
 
 
-if sign_at_intake not in intake.INTAKE_HOOKS:
-    intake.INTAKE_HOOKS.append(sign_at_intake)
+if search_after_intake not in intake.INTAKE_HOOKS:
+    intake.INTAKE_HOOKS.append(search_after_intake)
 if duplicate_hints not in hints.HINT_PROVIDERS:
     hints.HINT_PROVIDERS.append(duplicate_hints)
 for periodic in topic_jobs.SCHEDULE:

@@ -15,7 +15,7 @@ from campaigndesk import clock
 from campaigndesk.audit.models import AuditRecord
 from campaigndesk.suggestions import actions
 from campaigndesk.suggestions.models import Status
-from campaigndesk.triage import routing
+from campaigndesk.triage import dedupe, routing
 from campaigndesk.triage.models import RoutingModel, TopicRun, TriageSettings, UnitKeyword
 from tests.triage import test_routing as triage_tests
 
@@ -107,6 +107,8 @@ def test_duplicates_are_found_and_merged_through_duplicate(world, api):
     text = "建议在甘井子区红旗街道增设公共停车场，解决居民停车难的问题，晚上车辆乱停乱放。"
     original = base.submit(world, title="增设停车场", body=text)
     copy = base.submit(world, title="增设停车场", body=text + "谢谢")
+    for s in (original, copy):  # what the search task after intake does first
+        dedupe.index_suggestion(s)
     office = api(world.office)
     body = office.get(f"/suggestions/{copy.pk}/duplicates").json()
     assert body["items"][0]["suggestion"]["id"] == original.pk

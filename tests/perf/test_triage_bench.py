@@ -7,6 +7,7 @@ import random
 
 from campaigndesk.perf import triage_bench
 from campaigndesk.suggestions.models import Suggestion
+from campaigndesk.triage import dedupe
 from campaigndesk.triage.models import RoutingModel
 from tests.triage.test_routing import history, submit  # noqa: F401 (fixture)
 
@@ -27,6 +28,7 @@ def test_the_duplicate_check_finds_the_originals_of_reworded_copies(world):
             f"第{i}号小区附近停车位太少，周末停车太难了，常常绕好几圈也找不到车位，"
             f"请在{i}号路增加停车位，谢谢。",
         )
+    assert dedupe.backfill_signatures() == 12  # as the search tasks after intake would
     result = triage_bench.measure_duplicates(seed=3)
     assert result["stored"] == 12
     assert result["signed"] == 12

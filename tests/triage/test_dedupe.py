@@ -10,7 +10,7 @@ import pytest
 from campaigndesk import clock
 from campaigndesk.suggestions import hints, intake
 from campaigndesk.suggestions.models import Status, Suggestion
-from campaigndesk.triage import dedupe, dup_hooks
+from campaigndesk.triage import dedupe, dup_hooks, dup_jobs
 from campaigndesk.triage.models import SuggestionSignature
 
 PARKING_ZH = (
@@ -39,32 +39,43 @@ LICENCE_EN = (
 
 
 def submit(world, title, body, **fields) -> Suggestion:
-    return intake.submit(
+    """A suggestion through intake, signed as the search task signs it first."""
+    s = intake.submit(
         campaign=world.campaign, title=title, body=body, client="c", throttle=False, **fields
     ).suggestion
+    dedupe.index_suggestion(s)
+    return s
 
 
-def test_intake_stores_the_band_keys_of_a_new_suggestion(world):
-    s = submit(world, *PARKING_ZH)
+def test_the_search_task_stores_the_band_keys_of_a_new_suggestion(world):
+    s = intake.submit(
+        campaign=world.campaign, title=PARKING_ZH[0], body=PARKING_ZH[1], client="c"
+    ).suggestion
+    assert not SuggestionSignature.objects.filter(suggestion=s).exists()  # not in intake
+    dup_jobs.find_duplicates.call(s.pk)
     keys = set(SuggestionSignature.objects.filter(suggestion=s).values_list("bucket", flat=True))
     assert keys == set(dedupe.keys_for_text(dedupe.suggestion_text(s)))
     assert len(keys) == dedupe.KEYS == dedupe.BANDS + dedupe.TIGHT_BANDS
 
 
-def test_a_failing_signature_never_breaks_intake(world, monkeypatch, caplog):
+def test_a_failing_signature_is_logged_and_left_to_the_nightly_backfill(world, monkeypatch, caplog):
+    s = intake.submit(
+        campaign=world.campaign, title=PARKING_ZH[0], body=PARKING_ZH[1], client="c"
+    ).suggestion
+
     def broken(_s):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(dedupe, "index_suggestion", broken)
-    with caplog.at_level(logging.ERROR, logger="campaigndesk.triage.dup_hooks"):
-        s = submit(world, *PARKING_ZH)
-    assert Suggestion.objects.filter(pk=s.pk).exists()
-    assert not SuggestionSignature.objects.filter(suggestion=s).exists()
+    with monkeypatch.context() as m, caplog.at_level(logging.ERROR, "campaigndesk.triage"):
+        m.setattr(dedupe, "index_suggestion", broken)
+        assert dup_jobs.find_duplicates.call(s.pk) == 0
     assert "could not sign suggestion" in caplog.text
+    assert not SuggestionSignature.objects.filter(suggestion=s).exists()
+    assert dedupe.backfill_signatures() == 1
 
 
 def test_the_intake_hook_and_the_hint_provider_are_registered_once():
-    assert intake.INTAKE_HOOKS.count(dup_hooks.sign_at_intake) == 1
+    assert intake.INTAKE_HOOKS.count(dup_hooks.search_after_intake) == 1
     assert hints.HINT_PROVIDERS.count(dup_hooks.duplicate_hints) == 1
 
 

@@ -31,9 +31,12 @@ def immediate_tasks(settings):
 
 
 def submit(world, title, body) -> Suggestion:
-    return intake.submit(
+    """A suggestion through intake, signed as the search task signs it before searching."""
+    s = intake.submit(
         campaign=world.campaign, title=title, body=body, client="c", throttle=False
     ).suggestion
+    dedupe.index_suggestion(s)
+    return s
 
 
 def submit_and_search(world, capture, title, body) -> Suggestion:
@@ -62,7 +65,7 @@ def test_a_new_suggestion_gets_its_candidates_stored_after_commit(
 
 
 def _pairs(world, n: int) -> list[Suggestion]:
-    """n near-duplicate pairs, signed at intake but never searched; then searched in one
+    """n near-duplicate pairs, signed but never searched; then searched in one
     backfill. Returns the page (the copies)."""
     page = []
     for i in range(n):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from campaigndesk import clock
 from campaigndesk.suggestions import intake
 from campaigndesk.suggestions.models import Status, Suggestion
+from campaigndesk.triage import dedupe
 from campaigndesk.triage.models import TopicRun
 
 pytestmark = pytest.mark.urls("tests.triage.topic_urlconf")
@@ -129,9 +130,12 @@ def test_the_topic_list_takes_the_same_queries_for_10_and_100_topics(
 
 
 def submit(world, title, body) -> Suggestion:
-    return intake.submit(
+    """A suggestion through intake, signed as the search task signs it."""
+    s = intake.submit(
         campaign=world.campaign, title=title, body=body, client="c", throttle=False
     ).suggestion
+    dedupe.index_suggestion(s)
+    return s
 
 
 def panel(user, s) -> str:
