@@ -229,31 +229,28 @@ def _co_units(task_ids: list[int], english: bool) -> dict[int, list[dict[str, An
     return found
 
 
+def _numbered_ref(english: bool, row: dict[str, Any], rel: str, field: str) -> dict | None:
+    """A key task's or phase's ref ({id, number, title|name, _zh, _en}) from `row`'s values."""
+    if row[f"{rel}_id"] is None:
+        return None
+    zh, en = row[f"{rel}__{field}_zh"], row[f"{rel}__{field}_en"]
+    return {
+        "id": row[f"{rel}_id"],
+        "number": row[f"{rel}__number"],
+        field: _pick(english, zh, en),
+        f"{field}_zh": zh,
+        f"{field}_en": en,
+    }
+
+
 def task_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """TaskRow's JSON, in its fields' order, from `ROW_VALUES` dicts."""
     english = current_is_english()
     co_units = _co_units([row["id"] for row in rows], english)
     items = []
     for r in rows:
-        key_task = phase = None
-        if r["key_task_id"] is not None:
-            zh, en = r["key_task__title_zh"], r["key_task__title_en"]
-            key_task = {
-                "id": r["key_task_id"],
-                "number": r["key_task__number"],
-                "title": _pick(english, zh, en),
-                "title_zh": zh,
-                "title_en": en,
-            }
-        if r["phase_id"] is not None:
-            zh, en = r["phase__name_zh"], r["phase__name_en"]
-            phase = {
-                "id": r["phase_id"],
-                "number": r["phase__number"],
-                "name": _pick(english, zh, en),
-                "name_zh": zh,
-                "name_en": en,
-            }
+        key_task = _numbered_ref(english, r, "key_task", "title")
+        phase = _numbered_ref(english, r, "phase", "name")
         pk = r["id"]
         items.append(
             {

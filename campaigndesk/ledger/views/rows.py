@@ -62,22 +62,18 @@ def _flags(task: dict[str, Any], words: dict[Any, str]) -> str:
     parts: list[str] = []
     if task["accepted_late"]:
         parts.append(f'<span class="badge yellow">{words["accepted_late"]}</span>')
-    n = task["report_late_count"]
-    if n:
-        key = ("late", n)
-        if key not in words:
+    if n := task["report_late_count"]:
+        if ("late", n) not in words:
             text = ngettext("%(count)s late report", "%(count)s late reports", n) % {"count": n}
-            words[key] = escape(text)
-        parts.append(f'<span class="badge yellow">{words[key]}</span>')
+            words["late", n] = escape(text)
+        parts.append(f'<span class="badge yellow">{words["late", n]}</span>')
     if task["finished_late"]:
         parts.append(f'<span class="badge red">{words["finished_late"]}</span>')
-    n = task["reminder_count"]
-    if n:
-        key = ("reminded", n)
-        if key not in words:
+    if n := task["reminder_count"]:
+        if ("reminded", n) not in words:
             text = ngettext("Reminded once", "Reminded %(count)s times", n) % {"count": n}
-            words[key] = escape(text)
-        parts.append(f'<span class="badge grey">{words[key]}</span>')
+            words["reminded", n] = escape(text)
+        parts.append(f'<span class="badge grey">{words["reminded", n]}</span>')
     return "".join(parts)
 
 
