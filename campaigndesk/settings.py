@@ -234,6 +234,10 @@ TASKS = {
 
 # --- People and sign-in -------------------------------------------------------
 AUTH_USER_MODEL = "org.User"
+# Django's model backend, loading each request's person from a per-process cache
+# (org/backends.py). Sessions name their backend: people signed in before this
+# backend came sign in once more.
+AUTHENTICATION_BACKENDS = ["campaigndesk.org.backends.CachedModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

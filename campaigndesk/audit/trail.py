@@ -25,7 +25,7 @@ from django.db import connections, models, transaction
 from django.db.models.fields.files import FieldFile
 
 from campaigndesk import clock
-from campaigndesk.core import rows
+from campaigndesk.core import generation, rows
 
 from .models import AuditRecord, ChainHead, Verb
 
@@ -140,6 +140,8 @@ def record(
         prev_hash=last_hash,
     )
     rec.hash = _digest(_payload(rec, f"{ct.app_label}.{ct.model}"))
+    if obj._meta.label in generation.WATCHED_MODELS:  # e.g. a QuerySet.update(): no signal
+        generation.forget()
     if conn.vendor == "postgresql":
         sql, fields, _returning = _append_sql(conn.alias, conn.vendor)
         with conn.cursor() as cursor:

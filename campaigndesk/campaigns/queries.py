@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
@@ -10,20 +11,36 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from campaigndesk import clock
+from campaigndesk.core import generation
 from campaigndesk.org import access
 
 from .models import CalendarDay, Campaign, CampaignStatus, KeyTask, Phase, WorkCalendar
 
 
 def current_campaign() -> Campaign | None:
-    """The campaign under way today, else the most recent one."""
+    """The campaign under way today, else the most recent one.
+
+    Most pages ask; the answer is kept per process until a campaign changes
+    (core/generation.py), and each caller gets its own instance."""
     today = clock.today()
+    names = _campaign_attnames()
+    values = generation.cached("current_campaign", today, lambda: _current_values(today, names))
+    return None if values is None else Campaign.from_db("default", list(names), list(values))
+
+
+@functools.cache
+def _campaign_attnames() -> tuple[str, ...]:
+    return tuple(f.attname for f in Campaign._meta.concrete_fields)
+
+
+def _current_values(today: dt.date, names: tuple[str, ...]) -> tuple[Any, ...] | None:
     running = (
         Campaign.objects.filter(status=CampaignStatus.ACTIVE, starts_on__lte=today)
         .order_by("-starts_on")
+        .values_list(*names)
         .first()
     )
-    return running or Campaign.objects.order_by("-starts_on").first()
+    return running or Campaign.objects.order_by("-starts_on").values_list(*names).first()
 
 
 def _count_of(model: type[Phase] | type[KeyTask]) -> Coalesce:

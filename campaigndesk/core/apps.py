@@ -1,6 +1,28 @@
-from django.apps import AppConfig
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.core.signals import request_finished, request_started
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class CoreConfig(AppConfig):
     name = "campaigndesk.core"
     label = "core"
+
+    def ready(self) -> None:
+        from . import generation
+
+        # After every migrate: a migration that rebuilds a table on SQLite drops its triggers.
+        post_migrate.connect(_install_generation, sender=self, dispatch_uid="core-generation")
+        request_started.connect(generation.begin_request, dispatch_uid="core-generation-begin")
+        request_finished.connect(generation.end_request, dispatch_uid="core-generation-end")
+        for label in generation.WATCHED_MODELS:
+            model = apps.get_model(label)
+            post_save.connect(generation.forget, sender=model, dispatch_uid=f"gen-save-{label}")
+            post_delete.connect(generation.forget, sender=model, dispatch_uid=f"gen-del-{label}")
+
+
+def _install_generation(using: str = "default", **kwargs: Any) -> None:
+    from . import generation
+
+    generation.install(using)

@@ -22,6 +22,8 @@ from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 
+from campaigndesk.core import generation
+
 from .models import PATH_STEP, Role, RoleGrant, Unit, UnitQuerySet, User, subtree_q
 
 # Roles that watch over their scope rather than work in it.
@@ -90,14 +92,21 @@ def grants(user: Any) -> Grants:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    by_role: dict[str, list[str]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(_grants_sql(connection.vendor), [user.pk])
-        for role, path in cursor.fetchall():
-            by_role.setdefault(role, []).append(path)
-    result = Grants({r: tuple(p) for r, p in by_role.items()}, superuser=user.is_superuser)
+    # Kept per process until a unit, person or grant changes (core/generation.py).
+    result = generation.cached(
+        "grants", (user.pk, user.is_superuser), lambda: _read_grants(user.pk, user.is_superuser)
+    )
     setattr(user, _CACHE_ATTR, result)
     return result
+
+
+def _read_grants(user_id: int, superuser: bool) -> Grants:
+    by_role: dict[str, list[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_grants_sql(connection.vendor), [user_id])
+        for role, path in cursor.fetchall():
+            by_role.setdefault(role, []).append(path)
+    return Grants({r: tuple(p) for r, p in by_role.items()}, superuser=superuser)
 
 
 @functools.cache
@@ -123,6 +132,7 @@ def forget_grants(user: Any) -> None:
     """Drop the cached grants after they change within the same request."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+    generation.forget()
 
 
 def roles_of(user: Any) -> frozenset[str]:
