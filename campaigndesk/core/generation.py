@@ -52,7 +52,7 @@ WATCHED_MODELS = (
     "campaigns.Phase",
     "campaigns.KeyTask",
 )
-CACHE_LIMIT = 20_000  # entries per database; a city has a few thousand people
+CACHE_LIMIT = 20_000  # answers of one kind; a city has a few thousand people
 
 # The stamp as a scalar subquery, to ride along with another statement.
 STAMP_SUBQUERY = f"(SELECT value FROM {TABLE} WHERE name = '{NAME}')"
@@ -176,11 +176,14 @@ _cache: dict[str, tuple[int, dict[Any, Any]]] = {}
 _MISSING = object()
 
 
-def cached(kind: str, key: Any, build: Callable[[], T], alias: str = "default") -> T:
+def cached(
+    kind: str, key: Any, build: Callable[[], T], alias: str = "default", limit: int = CACHE_LIMIT
+) -> T:
     """`build()`'s answer, kept in this process until a watched table changes.
 
     `build` must read only watched tables (or what changes with them) and return a
-    value nobody mutates (tuples, frozen dataclasses): every caller shares it.
+    value nobody mutates (tuples, frozen dataclasses, strings): every caller shares
+    it. At most `limit` answers of one kind are kept (rendered pages are big).
     """
     current = stamp(alias)
     if current is None:
@@ -189,12 +192,12 @@ def cached(kind: str, key: Any, build: Callable[[], T], alias: str = "default") 
     if slot is None or slot[0] != current:
         slot = (current, {})
         _cache[alias] = slot
-    entries = slot[1]
-    found = entries.get((kind, key), _MISSING)
+    entries = slot[1].setdefault(kind, {})
+    found = entries.get(key, _MISSING)
     if found is _MISSING:
-        if len(entries) >= CACHE_LIMIT:
+        if len(entries) >= limit:
             entries.clear()
-        found = entries[(kind, key)] = build()
+        found = entries[key] = build()
     return found  # type: ignore[return-value]
 
 
