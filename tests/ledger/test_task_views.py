@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -21,7 +23,10 @@ from campaigndesk.ledger.models import (
     Task,
     TaskStatus,
 )
+from campaigndesk.ledger.models.notices import Escalation, ReminderKind
 from campaigndesk.ledger.periods import ensure_periods
+from campaigndesk.ledger.views import task as task_views
+from campaigndesk.org import access
 from campaigndesk.org.models import Role
 from tests.factories import CampaignFactory, KeyTaskFactory, UserFactory, grant
 
@@ -721,16 +726,28 @@ def test_edit_form_refuses_delete(world, client_for, task):
 # --- query counts -------------------------------------------------------------------------------
 
 
-def _page_queries(client, task, django_assert_num_queries, expected: int):
-    with django_assert_num_queries(expected):
+def _page_queries(client, task, monkeypatch) -> tuple[object, list[str]]:
+    """The page and the queries its view ran: the per-request frame (session, person,
+    their grants) is counted by other tests, and changes without this page."""
+    captured = CaptureQueriesContext(connection)
+    start: list[int] = []
+    load = task_views._task_for_page
+
+    def spy(user, pk):
+        access.grants(user)  # the frame's, whenever it is read
+        start.append(len(captured.captured_queries))
+        return load(user, pk)
+
+    monkeypatch.setattr(task_views, "_task_for_page", spy)
+    with captured:
         response = client.get(url("task", task))
     assert response.status_code == 200
-    return response
+    return response, [q["sql"] for q in captured.captured_queries[start[0] :]]
 
 
 @pytest.mark.parametrize("n", [2, 20])
 def test_task_page_query_count_is_the_same_for_2_and_20_children(
-    world, client_for, accepted, django_assert_num_queries, n
+    world, client_for, accepted, monkeypatch, n
 ):
     for i in range(n):
         actions.split_task(
@@ -738,20 +755,19 @@ def test_task_page_query_count_is_the_same_for_2_and_20_children(
         )
     client = client_for(world.office)
     client.get(url("task", accepted))  # warm the content-type cache
-    # 1 session, 2 user, 3 the person's role grants, 4 the task with its campaign and
-    # its calendar, units, key task, phase and parent, 5 the children with their lead
-    # units, 6 the task's own reports (none, so the prefetch of their files is skipped),
-    # 7 the current reporting period, 8 the calendar's days (working days left), 9 the
-    # co-units, 10 the milestones, 11 the evidence files, 12 the reminders, 13 the history
-    # records, 14-18 the campaign, key task, phase, unit and person the history names
-    # (one query per model, whatever the number of records).
-    response = _page_queries(client, accepted, django_assert_num_queries, 18)
+    response, queries = _page_queries(client, accepted, monkeypatch)
+    # 1 the task with its campaign and lead unit, 2 everything else the page lists or
+    # names (task_page.read), 3 the history records, 4-8 the campaign, key task, phase,
+    # unit and person the history names (one query per model, whatever the number of
+    # records).
+    assert len(queries) == 8, "\n".join(q[:150] for q in queries)
     assert len(response.context["children"]) == n
+    assert response.content.decode().count(f"{world.street.name}</td>") == n
 
 
 @pytest.mark.parametrize("n", [2, 20])
 def test_task_page_query_count_is_the_same_for_2_and_20_reports(
-    world, client_for, accepted, media, django_assert_num_queries, n
+    world, client_for, accepted, media, monkeypatch, n
 ):
     # The history shows the last 20 changes and names what their foreign keys point at;
     # 20 edits first give both cases the same kind of records in that window.
@@ -768,15 +784,48 @@ def test_task_page_query_count_is_the_same_for_2_and_20_reports(
                 period,
                 progress=min(90, 5 * period.number),
                 text=f"第{period.number}期",
-                files=[pdf()],
+                files=[pdf(f"p{period.number}.pdf")],
             )
     client = client_for(world.office)
     with at(periods[-1].ends_on):
         client.get(url("task", accepted))  # warm the content-type cache
-        # 1 session, 2 user, 3 role grants, 4 the task (with its campaign's calendar), 5 its
-        # children (none), 6 its reports with their periods and authors, 7 the reports'
-        # files (prefetched), 8 the current period, 9 the calendar's days, 10 co-units,
-        # 11 milestones, 12 evidence files, 13 reminders, 14 the history records (none
-        # naming another object).
-        response = _page_queries(client, accepted, django_assert_num_queries, 14)
-    assert len(response.context["reports"]) == n
+        # 1 the task, 2 its lists with the reports, their periods, authors and files,
+        # and the current period, 3 the history records (none naming another object).
+        response, queries = _page_queries(client, accepted, monkeypatch)
+    assert len(queries) == 3, "\n".join(q[:150] for q in queries)
+    reports = response.context["reports"]
+    assert len(reports) == n
+    assert [r.period.number for r in reports] == sorted((p.number for p in periods), reverse=True)
+    page = response.content.decode()
+    assert page.count('.pdf</a> <span class="muted">') == n
+    assert f"p{periods[0].number}.pdf" in page and f"第{periods[-1].number}期" in page
+
+
+@pytest.mark.parametrize("n", [2, 25])
+def test_task_page_query_count_is_the_same_for_2_and_25_reminders(
+    world, client_for, task, monkeypatch, n
+):
+    for i in range(n):
+        Reminder.objects.create(
+            task=task,
+            kind=ReminderKind.MANUAL,
+            level=Escalation.LIAISON,
+            key=f"manual:{i}",
+            message=f"请加快进度{i}",
+            sent_by=world.office if i % 2 else None,
+            created_at=clock.now() + dt.timedelta(minutes=i),
+        )
+    client = client_for(world.office)
+    client.get(url("task", task))  # warm the content-type cache
+    response, queries = _page_queries(client, task, monkeypatch)
+    # 1 the task, 2 its lists with the reminders and who sent them, 3 the units the
+    # reassign form offers (the task is still assigned), 4 the history records, 5-9 the
+    # campaign, key task, phase, unit and person the history names.
+    assert len(queries) == 9, "\n".join(q[:150] for q in queries)
+    shown = response.context["reminders"]
+    assert len(shown) == min(n, 20)
+    # The last ones, newest first.
+    assert [r.message for r in shown] == [f"请加快进度{i}" for i in reversed(range(n))][:20]
+    page = response.content.decode()
+    assert f"请加快进度{n - 1}" in page
+    assert ("Showing the last 20 reminders." in page) == (n > 20)

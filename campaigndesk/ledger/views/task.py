@@ -34,7 +34,7 @@ from campaigndesk.core.actionviews import perform, show_errors
 from campaigndesk.org import access
 from campaigndesk.org.models import Unit
 
-from .. import actions, periods, reminders
+from .. import actions, periods, reminders, task_page
 from ..forms import (
     DoneForm,
     MilestoneFormSet,
@@ -48,13 +48,13 @@ from ..forms import (
     milestone_rows,
 )
 from ..models import Attachment, Task, TaskStatus
-from ..queries import get_task_for_edit, get_task_for_user
+from ..queries import get_task_for_edit, get_task_for_user, visible_tasks
 from ..workdays import for_campaign
 
 GET_POST = ["GET", "POST"]
 WORKING = (TaskStatus.ACCEPTED, TaskStatus.IN_PROGRESS)
-CHILDREN_SHOWN = 100
-REMINDERS_SHOWN = 20
+CHILDREN_SHOWN = task_page.CHILDREN_SHOWN
+REMINDERS_SHOWN = task_page.REMINDERS_SHOWN
 
 
 def _task_url(task: Task) -> str:
@@ -77,7 +77,7 @@ def _has_units_below(unit: Unit) -> bool:
     return Unit.objects.subtree_of(unit).filter(is_active=True).exclude(pk=unit.pk).exists()
 
 
-def _offers(user: Any, task: Task, children: list[Task]) -> dict[str, bool]:
+def _offers(user: Any, task: Task, children: list[Any]) -> dict[str, bool]:
     """Which actions the page offers this person, now."""
     act = access.can(user, "ledger.act_for_unit", task)
     supervise = access.can(user, "ledger.supervise", task)
@@ -149,13 +149,13 @@ def _action_forms(
     return made
 
 
-def _due(task: Task, today: Any) -> dict[str, Any]:
+def _due(task: Task, today: Any, workdays: Any) -> dict[str, Any]:
     """Whether an open task is due today, ahead (working days left) or overdue (by how many)."""
     if not task.is_open:
         return {"due": None}
     if task.deadline == today:
         return {"due": "today"}
-    workdays = for_campaign(task.campaign)
+    workdays = workdays or for_campaign(task.campaign)
     if task.deadline > today:
         return {"due": "ahead", "days_left": workdays.count_between(today, task.deadline)}
     return {"due": "overdue", "overdue_days": workdays.count_between(task.deadline, today)}
@@ -168,37 +168,42 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     today = clock.today()
+    extras = task_page.read(task, today)
+    children = extras.children
+    period = extras.period if task.status in WORKING else None
     campaign = task.campaign
-    children = list(
-        task.children.select_related("lead_unit").order_by("deadline", "id")[: CHILDREN_SHOWN + 1]
-    )
-    reports = list(
-        task.reports.select_related("period", "reported_by")
-        .prefetch_related("attachments")
-        .order_by("-period__number")
-    )
-    period = _current_period(campaign) if task.status in WORKING else None
-    period_report = next((r for r in reports if period and r.period_id == period.pk), None)
+    if (
+        task.status in WORKING
+        and period is None
+        and campaign.starts_on <= today <= campaign.ends_on
+    ):
+        period = _current_period(campaign)  # made now, the first time one is due
+    period_report = next((r for r in extras.reports if period and r.period_id == period.pk), None)
     offers = _offers(request.user, task, children)
     forms = _action_forms(request, task, offers, period_report)
     forms.update(bound or {})
     context = {
         "task": task,
         "today": today,
-        **_due(task, today),
-        "co_units": [
-            link.unit for link in task.co_unit_links.select_related("unit").order_by("unit__path")
-        ],
-        "milestones": list(task.milestones.all()),
+        **_due(task, today, extras.workdays),
+        "status_badge": task_page.status_badge(task.status),
+        "light_badge": task_page.light_badge(task.light),
+        "key_task": extras.key_task,
+        "phase": extras.phase,
+        "parent": extras.parent,
+        "co_units": extras.co_units,
+        "milestones": extras.milestones,
+        "milestone_rows": task_page.milestone_rows(extras.milestones),
         "children": children[:CHILDREN_SHOWN],
+        "children_rows": task_page.children_rows(children[:CHILDREN_SHOWN]),
         "more_children": len(children) > CHILDREN_SHOWN,
-        "reports": reports,
-        "evidence": list(
-            task.attachments.filter(report__isnull=True).select_related("uploaded_by")
-        ),
-        "reminders": list(task.reminders.select_related("sent_by")[:REMINDERS_SHOWN]),
+        "reports": extras.reports,
+        "report_rows": task_page.report_rows(extras.reports),
+        "evidence": task_page.files_html(extras.evidence),
+        "reminders": extras.reminders,
+        "reminder_rows": task_page.reminder_rows(extras.reminders),
         "reminders_limit": REMINDERS_SHOWN,
-        "plan_id": task.measure.plan_id if task.measure_id else None,
+        "plan_id": extras.plan_id,
         "period": period,
         "period_report": period_report,
         "offers": offers,
@@ -223,7 +228,17 @@ def _refusal(offers: dict[str, bool], bound: dict[str, BaseForm] | None) -> list
 @require_safe
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _page(request, get_task_for_user(request.user, pk))
+    return _page(request, _task_for_page(request.user, pk))
+
+
+def _task_for_page(user: Any, pk: Any) -> Task:
+    """`get_task_for_user` with the campaign and lead unit only: the names of its key
+    task, phase and parent come with the page's other reads (`task_page.read`), and
+    each join more cost PostgreSQL more to plan than the row to read."""
+    try:
+        return visible_tasks(user).select_related("campaign", "lead_unit").get(pk=pk)
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 # --- actions --------------------------------------------------------------------------------
