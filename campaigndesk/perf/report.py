@@ -110,6 +110,7 @@ class Run:
     load_before: tuple[float, float, float] | None = None  # 1/5/15-minute load averages
     load_after: tuple[float, float, float] | None = None
     commit: str | None = None  # the code measured: git commit, "+changes" when uncommitted
+    workers: int | None = None  # gunicorn sync workers
     baseline_again: Measurement | None = None  # /healthz measured again after the paths
     triage: dict[str, Any] | None = None  # routing and duplicate-check timings, in-process
 
@@ -180,6 +181,7 @@ def to_json(run: Run, machine_info: dict[str, Any] | None = None) -> dict[str, A
         "machine": machine_info if machine_info is not None else machine(),
         "duration_s": run.duration_s,
         "concurrency": run.concurrency,
+        "workers": run.workers,
         "load_generator": run.load_generator,
         "load_average_before": _loads(run.load_before),
         "load_average_after": _loads(run.load_after),
@@ -258,7 +260,8 @@ def render(run: Run, machine_info: dict[str, Any] | None = None) -> str:
     info = machine_info if machine_info is not None else machine()
     head = (
         f"scale={run.scale} db={run.db} duration={run.duration_s:g}s "
-        f"concurrency={run.concurrency} load generator={run.load_generator} "
+        f"concurrency={run.concurrency} workers={run.workers or '-'} "
+        f"load generator={run.load_generator} "
         f"commit={run.commit or '-'}\n"
         f"machine: {info['cores']} cores ({info['cpu']}), Python {info['python']}, "
         f"Django {info['django']}"

@@ -19,7 +19,7 @@ from typing import Any
 from . import loadgen, prepare
 from .paths import BASELINE, BenchPath
 from .report import FAIL, Measurement, PathResult, Run, apply_ratios
-from .server import MemorySampler, Server
+from .server import WORKERS, MemorySampler, Server
 
 Say = Callable[[str], None]
 PROBE_MARK = "BENCH_PROBE "
@@ -34,6 +34,7 @@ class Options:
     warmup: float = 3.0
     keep_server: bool = False
     triage: bool = True  # also time routing and the duplicate check (bench_triage)
+    workers: int = 0  # gunicorn sync workers; 0: the server's default for this machine
 
 
 def server_env(db_url: str, static_root: Path, secret_key: str) -> dict[str, str]:
@@ -154,7 +155,7 @@ def bench_run(
 
     workdir = Path(tempfile.mkdtemp(prefix="cd-bench-"))
     env = server_env(prepared.url, workdir / "static", secrets.token_urlsafe(48))
-    server = Server(env, workdir / "gunicorn.log")
+    server = Server(env, workdir / "gunicorn.log", workers=options.workers or WORKERS)
     results: list[PathResult] = []
     load_before = load_average()
     completed = False
@@ -191,6 +192,7 @@ def bench_run(
         duration_s=options.duration,
         concurrency=options.concurrency,
         load_generator=gen.name,
+        workers=server.workers,
         results=results,
         prepared={k: v for k, v in prepared.info.items() if k != "version"},
         notes=notes,

@@ -14,7 +14,15 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
-WORKERS = 2  # one per core on the reference machine
+
+def default_workers() -> int:
+    """Two sync workers per core, as docs/deploy.md runs a city's app servers: a sync
+    worker waits on the database for much of a page, and the other can use the core
+    meanwhile (gunicorn's own advice is 2 x cores + 1)."""
+    return 2 * (os.cpu_count() or 1)
+
+
+WORKERS = default_workers()
 
 
 def free_port() -> int:

@@ -13,6 +13,7 @@ from campaigndesk.perf import paths as bench_paths
 from campaigndesk.perf import report
 from campaigndesk.perf.prepare import DBS, SCALES
 from campaigndesk.perf.runner import Options, bench_run
+from campaigndesk.perf.server import WORKERS
 
 
 def positive_float(raw: str) -> float:
@@ -84,6 +85,12 @@ class Command(BaseCommand):
             "skips them too unless it names triage",
         )
         parser.add_argument(
+            "--workers",
+            type=positive_int,
+            default=WORKERS,
+            help=f"gunicorn sync workers (default {WORKERS}: two per core, as docs/deploy.md)",
+        )
+        parser.add_argument(
             "--keep-server", action="store_true", help="leave gunicorn running at the end"
         )
 
@@ -122,6 +129,7 @@ class Command(BaseCommand):
                     warmup=options["warmup"],
                     keep_server=options["keep_server"],
                     triage=triage,
+                    workers=options["workers"],
                 )
                 runs[scale] = bench_run(selected, opts, self._say)
                 self.stdout.write("\n" + report.render(runs[scale]))
