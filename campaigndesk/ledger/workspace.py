@@ -6,17 +6,20 @@ report, and reported done (waiting for the office). The office, and those who wa
 over the campaign, see what waits for the office: verification, reassignment, the
 escalated overdue list, and endorsed work plans.
 
-Each group is one query of at most `limit + 1` rows (the extra row says "there is
-more"), so the page costs the same whatever the size of the ledger. The view and the
-API use the same groups.
+Each group reads at most `limit + 1` rows (the extra row says "there is more"), so the
+page costs the same whatever the size of the ledger. The view and the API use the same
+groups: one query each for the API, and on the desk's page (`plain`) one statement for
+all the task groups of a call (a UNION ALL), since each query's compilation and round
+trip cost the page as much as its rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connections
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 from django.utils.functional import Promise
@@ -44,6 +47,8 @@ class Group:
     more: bool  # more rows than shown
     # The ledger list's query string showing the whole group; None when it has no filter.
     list_query: str | None = None
+    # Its rows until they are read (see `_read`): the first `limit + 1`.
+    pending: QuerySet | None = field(default=None, repr=False, compare=False)
 
 
 def _query(campaign: Campaign, **params: Any) -> str:
@@ -65,8 +70,59 @@ def _group(
     limit: int,
     list_query: str | None = None,
 ) -> Group:
-    rows = list(qs[: limit + 1])
-    return Group(key, title, empty, rows[:limit], len(rows) > limit, list_query)
+    """The group with its first `limit + 1` rows still to read (see `_read`)."""
+    return Group(key, title, empty, [], False, list_query, pending=qs[: limit + 1])
+
+
+def _read(groups: list[Group], limit: int, plain: bool) -> list[Group]:
+    """Read the groups' rows: the task groups of the desk's page (`plain`) in one
+    statement, the API's and the work plans one query each."""
+    pending = [g for g in groups if g.pending is not None and not g.pending.query.is_empty()]
+    together = [g for g in pending if g.pending.model is Task] if plain else []
+    found = _read_together([g.pending for g in together]) if together else []
+    rows_of = {id(g): rows for g, rows in zip(together, found, strict=True)}
+    for group in groups:
+        if id(group) in rows_of:
+            rows = rows_of[id(group)]
+        else:
+            rows = list(group.pending) if group.pending is not None else []
+        group.pending = None
+        group.rows, group.more = rows[:limit], len(rows) > limit
+    return groups
+
+
+def _read_together(parts: list[QuerySet]) -> list[list[dict[str, Any]]]:
+    """The rows of sliced .values() querysets of the same fields and order, as one
+    UNION ALL of derived tables (which keep their ORDER BY and LIMIT on SQLite too): one
+    round trip and one plan instead of one per group."""
+    db = parts[0].db
+    fields = list(parts[0].query.values_select)
+    ordering = parts[0].query.order_by
+    sqls, params, converters = [], [], {}
+    for number, qs in enumerate(parts):
+        if list(qs.query.values_select) != fields or qs.query.order_by != ordering:
+            raise ValueError("The groups read together must share fields and order.")
+        compiler = qs.query.get_compiler(using=db)
+        sql, part_params = compiler.as_sql()
+        if not number:
+            converters = compiler.get_converters([col for col, _sql, _alias in compiler.select])
+        sqls.append(f"SELECT g.*, {number} AS grp FROM ({sql}) g")  # noqa: S608 (Django's SQL)
+        params.extend(part_params)
+    # Each group in its own order again (a UNION ALL keeps none).
+    keys = [str(len(fields) + 1)]
+    for name in ordering:
+        position = fields.index(name.lstrip("-")) + 1
+        keys.append(f"{position} DESC" if name.startswith("-") else str(position))
+    sql = f"{' UNION ALL '.join(sqls)} ORDER BY {', '.join(keys)}"
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    found: list[list[dict[str, Any]]] = [[] for _ in parts]
+    for row in rows:
+        found[row[-1]].append(dict(zip(fields, row, strict=False)))
+    return found
 
 
 # What a group's row shows (here and in the API's TaskBrief): no long texts, no dates
@@ -97,8 +153,8 @@ def shows_office_groups(user: Any) -> bool:
 def unit_groups(
     user: Any, campaign: Campaign, today: dt.date, limit: int | None = None, plain: bool = False
 ) -> list[Group]:
-    """Six queries: five groups and the current reporting period. Rows are tasks, or
-    dicts of PLAIN_FIELDS when `plain`."""
+    """Six queries: five groups and the current reporting period; two when `plain`, whose
+    rows are dicts of PLAIN_FIELDS (tasks otherwise)."""
     limit = limit or LIMIT
     tasks = _tasks(user, campaign, plain)
     by_deadline = ("deadline", "id")
@@ -111,7 +167,7 @@ def unit_groups(
         )
     else:
         owing = tasks.none()
-    return [
+    groups = [
         # Only the lead unit accepts: a co-unit sees the task but is not asked to.
         _group(
             "to_accept",
@@ -162,13 +218,14 @@ def unit_groups(
             _query(campaign, status=TaskStatus.REPORTED),
         ),
     ]
+    return _read(groups, limit, plain)
 
 
 def office_groups(
     user: Any, campaign: Campaign, today: dt.date, limit: int = LIMIT, plain: bool = False
 ) -> list[Group]:
-    """Four queries, one per group. The task groups' rows are tasks, or dicts of
-    PLAIN_FIELDS when `plain`; the work plans' are plans."""
+    """Four queries, one per group (two when `plain`). The task groups' rows are tasks,
+    or dicts of PLAIN_FIELDS when `plain`; the work plans' are plans."""
     tasks = _tasks(user, campaign, plain)
     escalated = Reminder.objects.filter(task=OuterRef("pk"), level=Escalation.OFFICE)
     plans = (
@@ -177,7 +234,7 @@ def office_groups(
         .select_related("unit")
         .order_by("endorsed_at", "pk")
     )
-    return [
+    groups = [
         _group(
             "to_verify",
             _("Reported done, to verify and close"),
@@ -212,3 +269,4 @@ def office_groups(
             limit,
         ),
     ]
+    return _read(groups, limit, plain)
