@@ -37,7 +37,7 @@ from .. import figures, reminders, saved_filters, stats, workspace
 from ..filters import SORTS, LedgerFilter, keyset_page
 from ..models import Light, Task
 from ..queries import visible_tasks
-from .rows import ledger_rows, ledger_values, workspace_items
+from .rows import ledger_rows, ledger_values, workspace_group
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -550,5 +550,5 @@ def workspace_page(request: HttpRequest) -> HttpResponse:
             context["office_groups"] = workspace.office_groups(user, campaign, today, plain=True)
         for group in [*context["unit_groups"], *context["office_groups"]]:
             if group.key != "plans":
-                group.items_html = workspace_items(group.rows)  # type: ignore[attr-defined]
+                group.html = workspace_group(group)  # type: ignore[attr-defined]
     return render(request, "ledger/lists/workspace.html", context)
