@@ -29,16 +29,25 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast
+from django.http import Http404
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from campaigndesk.campaigns.models import CalendarDay, KeyTask, Phase, PlanMeasure, WorkCalendar
+from campaigndesk.campaigns.models import (
+    CalendarDay,
+    Campaign,
+    KeyTask,
+    Phase,
+    PlanMeasure,
+    WorkCalendar,
+)
 from campaigndesk.core.bilingual import current_is_english
+from campaigndesk.org import access
+from campaigndesk.org.models import Unit
 
 from .models import (
     Attachment,
@@ -248,49 +257,95 @@ def _parts(m: dict[str, Any], today: dt.date):
     ]
 
 
-@functools.cache
-def _sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
-    """The union's SQL, compiled by the ORM once per process, and its parameters: a
-    marker's name where the request's value goes, else the constant to pass.
-
-    Compiling its fourteen parts cost more than running them.
-    """
-    first, *others = _parts(_MARKERS, _TODAY_MARKER)
-    query = first.union(*others, all=True).query
-    sql, params = query.sql_with_params()
-    slots = {value: name for name, value in _MARKERS.items()}
-    today_as = connection.ops.adapt_datefield_value(_TODAY_MARKER)
-    template: list[Any] = []
-    for p in params:
-        if isinstance(p, int) and not isinstance(p, bool) and p in slots:
-            template.append(_Slot(slots[p]))
-        elif p in (today_as, _TODAY_MARKER):
-            template.append(_Slot("today"))
-        else:
-            template.append(p)
-    if not any(isinstance(p, _Slot) and p.name == "today" for p in template):
-        raise RuntimeError("the task page's query lost its date parameter")
-    return sql, tuple(template)
-
-
 @dataclass(frozen=True)
 class _Slot:
     name: str
 
 
-def _as_date(value: Any) -> dt.date | None:
-    # SQLite hands back dates and times as text; PostgreSQL as dates and times.
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value[:10])
-    return value
+@dataclass(frozen=True)
+class _Compiled:
+    """A query's SQL, compiled by the ORM once, with the request's values put in by name."""
+
+    sql: str
+    params: tuple[Any, ...]  # a _Slot where a request's value goes, else the constant
+    converters: dict[int, tuple[list[Any], Any]]  # what the ORM does to each column read
+
+    @classmethod
+    def of(cls, queryset) -> _Compiled:
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        columns = [col for col, _sql, _alias in compiler.select][: compiler.col_count]
+        slots = {value: name for name, value in _MARKERS.items()}
+        today_as = connection.ops.adapt_datefield_value(_TODAY_MARKER)
+        template: list[Any] = []
+        for p in params:
+            if isinstance(p, int) and not isinstance(p, bool) and p in slots:
+                template.append(_Slot(slots[p]))
+            elif p in (today_as, _TODAY_MARKER):
+                template.append(_Slot("today"))
+            else:
+                template.append(p)
+        return cls(sql, tuple(template), compiler.get_converters(columns))
+
+    def rows(self, values: dict[str, Any]) -> list[list[Any]]:
+        params = [values[p.name] if isinstance(p, _Slot) else p for p in self.params]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = [list(row) for row in cursor.fetchall()]
+        for row in rows:
+            for i, (converters, expression) in self.converters.items():
+                for convert in converters:
+                    row[i] = convert(row[i], expression, connection)
+        return rows
 
 
-def _as_datetime(value: Any) -> dt.datetime | None:
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return value
+@functools.cache
+def _lists_query(vendor: str) -> _Compiled:
+    """The union, compiled once per process: its fourteen parts cost more to compile
+    than to run."""
+    first, *others = _parts(_MARKERS, _TODAY_MARKER)
+    compiled = _Compiled.of(first.union(*others, all=True))
+    if _Slot("today") not in compiled.params:
+        raise RuntimeError("the task page's query lost its date parameter")
+    return compiled
+
+
+_TASK_FIELDS = [f.attname for f in Task._meta.concrete_fields]
+_CAMPAIGN_FIELDS = [f.attname for f in Campaign._meta.concrete_fields]
+_UNIT_FIELDS = [f.attname for f in Unit._meta.concrete_fields]
+
+
+@functools.cache
+def _task_query(vendor: str) -> _Compiled:
+    return _Compiled.of(
+        Task.objects.filter(pk=_MARKERS["task"]).values_list(
+            *_TASK_FIELDS,
+            *(f"campaign__{name}" for name in _CAMPAIGN_FIELDS),
+            *(f"lead_unit__{name}" for name in _UNIT_FIELDS),
+        )
+    )
+
+
+def load_task(user: Any, pk: int) -> Task:
+    """The task with its campaign and lead unit, or 404 when it does not exist or the
+    person may not see it (`ledger.view_task`, the rule `visible_tasks` answers for a
+    list).
+
+    `get_task_for_user` without compiling the ORM query on every request: the same
+    select_related row, read by SQL compiled once per process (about 1 ms a request).
+    """
+    rows = _task_query(connection.vendor).rows({"task": pk})
+    if not rows:
+        raise Http404
+    row = rows[0]
+    n, m = len(_TASK_FIELDS), len(_TASK_FIELDS) + len(_CAMPAIGN_FIELDS)
+    db = connection.alias
+    task = Task.from_db(db, _TASK_FIELDS, row[:n])
+    Task.campaign.field.set_cached_value(task, Campaign.from_db(db, _CAMPAIGN_FIELDS, row[n:m]))
+    Task.lead_unit.field.set_cached_value(task, Unit.from_db(db, _UNIT_FIELDS, row[m:]))
+    if not access.can(user, "ledger.view_task", task):
+        raise Http404
+    return task
 
 
 def _display_name(full: str | None, first: str | None, last: str | None, user: str) -> str:
@@ -404,11 +459,7 @@ def read(task: Task, today: dt.date) -> Extras:
         "measure": task.measure_id,
         "today": connection.ops.adapt_datefield_value(today),
     }
-    sql, template = _sql(connection.vendor)
-    params = [values[p.name] if isinstance(p, _Slot) else p for p in template]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = _lists_query(connection.vendor).rows(values)
 
     out = Extras()
     co_units: list[tuple[str, str]] = []
@@ -419,20 +470,20 @@ def read(task: Task, today: dt.date) -> Extras:
     for k, pk, ref, n1, n2, n3, d1, d2, d3, t, s1, s2, s3, s4, s5, s6, s7 in rows:
         if k == CHILD:
             unit = _bilingual(s4, s5)
-            out.children.append(Child(pk, s1, unit, _as_date(d1), s2, s3, n1))
+            out.children.append(Child(pk, s1, unit, d1, s2, s3, n1))
         elif k == CO_UNIT:
             co_units.append((s1, _bilingual(s4, s5)))
         elif k == MILESTONE:
-            out.milestones.append(Milestone(pk, s1, _as_date(d1), _as_date(d2)))
+            out.milestones.append(Milestone(pk, s1, d1, d2))
         elif k == EVIDENCE:
-            out.evidence.append(File(pk, s1, n1, _as_datetime(t)))
+            out.evidence.append(File(pk, s1, n1, t))
         elif k == REPORT_FILE:
-            report_files.append((ref, File(pk, s1, n1, _as_datetime(t))))
+            report_files.append((ref, File(pk, s1, n1, t)))
         elif k == REMINDER:
             sender = _display_name(s4, s5, s6, s7) if n1 is not None else ""
-            out.reminders.append(ReminderRow(pk, _as_datetime(t), sender, s2, s3, s1 or ""))
+            out.reminders.append(ReminderRow(pk, t, sender, s2, s3, s1 or ""))
         elif k == REPORT:
-            period = Period(ref, n3, _as_date(d1), _as_date(d2))
+            period = Period(ref, n3, d1, d2)
             out.reports.append(
                 Report(
                     pk,
@@ -441,16 +492,14 @@ def read(task: Task, today: dt.date) -> Extras:
                     s1 or "",
                     s2 or "",
                     _display_name(s4, s5, s6, s7),
-                    _as_datetime(t),
+                    t,
                     bool(n2),
                 )
             )
         elif k == PERIOD:
-            periods.append(
-                Period(pk, n1, _as_date(d1), _as_date(d2), _as_date(d3), _as_datetime(t))
-            )
+            periods.append(Period(pk, n1, d1, d2, d3, t))
         elif k == CALENDAR_DAY:
-            overrides[_as_date(d1)] = bool(n1)
+            overrides[d1] = bool(n1)
         elif k == CALENDAR:
             country = s1
         elif k == KEY_TASK:

@@ -48,7 +48,7 @@ from ..forms import (
     milestone_rows,
 )
 from ..models import Attachment, Task, TaskStatus
-from ..queries import get_task_for_edit, get_task_for_user, visible_tasks
+from ..queries import get_task_for_edit, get_task_for_user
 from ..workdays import for_campaign
 
 GET_POST = ["GET", "POST"]
@@ -231,14 +231,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, _task_for_page(request.user, pk))
 
 
-def _task_for_page(user: Any, pk: Any) -> Task:
-    """`get_task_for_user` with the campaign and lead unit only: the names of its key
-    task, phase and parent come with the page's other reads (`task_page.read`), and
-    each join more cost PostgreSQL more to plan than the row to read."""
-    try:
-        return visible_tasks(user).select_related("campaign", "lead_unit").get(pk=pk)
-    except (Task.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+def _task_for_page(user: Any, pk: int) -> Task:
+    return task_page.load_task(user, pk)
 
 
 # --- actions --------------------------------------------------------------------------------
