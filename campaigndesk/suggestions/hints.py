@@ -15,7 +15,8 @@ providers (and may remove this one) when it is ready.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -75,11 +76,32 @@ class Hint:
 
 Provider = Callable[[list[Suggestion]], dict[int, Hint]]
 
+# The active units a caller of `hints_for` has read already (the queue reads every unit
+# for its unit lists), by id: providers name their units through `active_units`, which
+# then needs no query of its own.
+_known_units: ContextVar[Mapping[int, Unit] | None] = ContextVar("known_units", default=None)
+
+
+def active_units(ids: Iterable[int]) -> dict[int, Unit]:
+    """The active units among `ids`, by id (code and names at least): from the units the
+    caller of `hints_for` passed, else one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    known = _known_units.get()
+    if known is not None:
+        return {pk: known[pk] for pk in wanted if pk in known}
+    return (
+        Unit.objects.filter(pk__in=wanted, is_active=True)
+        .only("pk", "code", "name_zh", "name_en")
+        .in_bulk()
+    )
+
 
 def by_category(suggestions: list[Suggestion]) -> dict[int, Hint]:
-    """The citizen's category names the unit that usually answers it: one query for the
-    default units of the page's categories, none when the categories came with their
-    default units (the queue reads them so for its filter bar)."""
+    """The citizen's category names the unit that usually answers it: no query when the
+    categories came with their default units or the caller passed the active units (the
+    queue does), else one for the default units of the page's categories."""
     categories = {s.category_id: s.category for s in suggestions if s.category_id is not None}
     wanted = {
         s.pk: categories[s.category_id].default_unit_id
@@ -96,7 +118,7 @@ def by_category(suggestions: list[Suggestion]) -> dict[int, Hint]:
             if c.default_unit_id is not None and c.default_unit.is_active
         }
     else:
-        units = Unit.objects.filter(pk__in=set(wanted.values()), is_active=True).in_bulk()
+        units = active_units(wanted.values())
     return {
         pk: Hint(units=[UnitGuess(units[unit_id], BY_CATEGORY)])
         for pk, unit_id in wanted.items()
@@ -128,27 +150,35 @@ def _merge(into: Hint, other: Hint) -> None:
 
 
 def hints_for(
-    suggestions: Iterable[Suggestion], providers: Iterable[Provider] | None = None
+    suggestions: Iterable[Suggestion],
+    providers: Iterable[Provider] | None = None,
+    units: Mapping[int, Unit] | None = None,
 ) -> dict[int, Hint]:
     """Every provider's hints for a page of suggestions, merged per suggestion: at most
     three units (figures first, highest first) and five duplicates (most similar first).
 
-    A provider that fails is logged and skipped: the queue works without hints.
+    `units`: every active unit by id, when the caller has read them (providers then name
+    their units without a query). A provider that fails is logged and skipped: the queue
+    works without hints.
     """
     page = list(suggestions)
     merged: dict[int, Hint] = {}
     if not page:
         return merged
     ids = {s.pk for s in page}
-    for provider in HINT_PROVIDERS if providers is None else providers:
-        try:
-            found = provider(page)
-        except Exception:
-            logger.exception("suggestion hint provider %r failed", provider)
-            continue
-        for pk, hint in (found or {}).items():
-            if pk in ids and hint:
-                _merge(merged.setdefault(pk, Hint()), hint)
+    token = _known_units.set(units)
+    try:
+        for provider in HINT_PROVIDERS if providers is None else providers:
+            try:
+                found = provider(page)
+            except Exception:
+                logger.exception("suggestion hint provider %r failed", provider)
+                continue
+            for pk, hint in (found or {}).items():
+                if pk in ids and hint:
+                    _merge(merged.setdefault(pk, Hint()), hint)
+    finally:
+        _known_units.reset(token)
     for pk, hint in merged.items():
         hint.units = hint.units[:TOP_UNITS]
         hint.duplicates = [d for d in hint.duplicates if d.suggestion.pk != pk][:TOP_DUPLICATES]
@@ -165,6 +195,7 @@ __all__ = [
     "DuplicateGuess",
     "Hint",
     "UnitGuess",
+    "active_units",
     "by_category",
     "hints_for",
 ]

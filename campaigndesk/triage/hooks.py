@@ -41,18 +41,15 @@ BY_KEYWORD = _("by keyword")
 
 def routing_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:
     """The stored guesses of the active version (computed and stored for rows without
-    one); keywords for suggestions no model covers."""
+    one); keywords for suggestions no model covers. The units are named by
+    `hints.active_units`: no query when the queue passed its units."""
     found, cold = stored_hints.routing_units(suggestions)
     keyword = predict.keyword_units(cold) if cold else {}
     unit_ids = {u for guesses in found.values() for u, _p in guesses}
     unit_ids |= {u for units in keyword.values() for u in units}
     if not unit_ids:
         return {}
-    units = (
-        Unit.objects.filter(pk__in=unit_ids, is_active=True)
-        .only("pk", "code", "name_zh", "name_en")
-        .in_bulk()
-    )
+    units = hints.active_units(unit_ids)
     out: dict[int, hints.Hint] = {}
     for pk, guesses in found.items():
         out[pk] = hints.Hint(units=[hints.UnitGuess(units[u], p) for u, p in guesses if u in units])

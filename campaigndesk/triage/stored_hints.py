@@ -15,11 +15,12 @@ in `RoutingPrediction` (one row per suggestion: the model version and its top th
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django_tasks import task
 
@@ -82,29 +83,65 @@ def store(suggestions: Sequence[Any]) -> dict[int, Top]:
     return {pk: top for pk, (_model, top) in found.items()}
 
 
+def _versions_and_stored(
+    campaign_ids: set[int], suggestion_ids: list[int]
+) -> tuple[dict[int | None, int], dict[int, tuple[int, Any]]]:
+    """The active unit models (campaign id, None for city-wide → model id, the newest
+    first) and the page's stored guesses of any of them (suggestion id → (model id,
+    top)): ONE query, each active model joined to the page's guesses it made.
+
+    Plain SQL: the guess's foreign key has no reverse relation to join from the model,
+    and the page pays no ORM compilation for it."""
+    qn = connection.ops.quote_name
+    models = qn(RoutingModel._meta.db_table)
+    stored = qn(RoutingPrediction._meta.db_table)
+    rows_in = ", ".join(["%s"] * len(suggestion_ids))
+    campaigns = list(campaign_ids)
+    campaign_q = (
+        f"(m.{qn('campaign_id')} IN ({', '.join(['%s'] * len(campaigns))}) "
+        f"OR m.{qn('campaign_id')} IS NULL)"
+        if campaigns
+        else f"m.{qn('campaign_id')} IS NULL"
+    )
+    sql = (
+        # Names come from the models; every value is a parameter.
+        f"SELECT m.{qn('campaign_id')}, m.{qn('id')}, p.{qn('suggestion_id')}, "  # noqa: S608
+        f"p.{qn('top')} FROM {models} m LEFT JOIN {stored} p "
+        f"ON p.{qn('model_id')} = m.{qn('id')} AND p.{qn('suggestion_id')} IN ({rows_in}) "
+        f"WHERE m.{qn('is_active')} AND m.{qn('target')} = %s AND {campaign_q} "
+        f"ORDER BY m.{qn('created_at')} DESC, m.{qn('id')} DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*suggestion_ids, Target.UNIT.value, *campaigns])
+        rows = cursor.fetchall()
+    versions: dict[int | None, int] = {}
+    found: dict[int, tuple[int, Any]] = {}
+    for campaign_id, model_id, suggestion_id, top in rows:
+        versions.setdefault(campaign_id, model_id)
+        if suggestion_id is not None:
+            # Both databases hand JSON over as text (Django reads it with its own loader).
+            found[suggestion_id] = (model_id, json.loads(top) if isinstance(top, str) else top)
+    return versions, found
+
+
 def routing_units(suggestions: Sequence[Any]) -> tuple[dict[int, Top], list[Any]]:
     """The active version's stored guesses for a page, computing and storing those
     missing: ({pk: top three}, the suggestions no active model covers).
 
-    Two queries when every row is stored (active versions, stored rows); the missing
-    ones add one prediction for them all and one upsert."""
+    One query when every row is stored (the active versions with the page's stored
+    guesses); the missing ones add one prediction for them all and one upsert."""
     page = list(suggestions)
     if not page:
         return {}, []
-    versions = active_versions({s.campaign_id for s in page})
+    versions, stored = _versions_and_stored(
+        {s.campaign_id for s in page if s.campaign_id is not None}, [s.pk for s in page]
+    )
     wanted = {s.pk: _active(versions, s.campaign_id) for s in page}
     cold = [s for s in page if wanted[s.pk] is None]
-    covered = [pk for pk, model_id in wanted.items() if model_id is not None]
-    if not covered:
-        return {}, cold
-    stored = RoutingPrediction.objects.filter(suggestion_id__in=covered).values_list(
-        "suggestion_id", "model_id", "top"
-    )
-    out: dict[int, Top] = {
-        pk: [(int(u), float(p)) for u, p in top]
-        for pk, model_id, top in stored
-        if wanted[pk] == model_id
-    }
+    out: dict[int, Top] = {}
+    for pk, (model_id, top) in stored.items():
+        if wanted.get(pk) == model_id:
+            out[pk] = [(int(u), float(p)) for u, p in top]
     missing = [s for s in page if wanted[s.pk] is not None and s.pk not in out]
     if missing:
         out.update(store(missing))
