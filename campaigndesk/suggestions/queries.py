@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -156,3 +157,48 @@ def keyset_page(
     more = len(rows) > size
     next_cursor = _encode(getattr(items[-1], field), items[-1].pk) if more else None
     return KeysetPage(items=items, next_cursor=next_cursor, has_previous=after is not None)
+
+
+@dataclass
+class KeysetRows:
+    rows: list[tuple[Any, ...]]
+    next_cursor: str | None
+    has_previous: bool
+
+
+def keyset_rows(
+    parts: Sequence[QuerySet[Suggestion]],
+    sort: str,
+    cursor: str | None,
+    size: int,
+    fields: Sequence[str],
+) -> KeysetRows:
+    """`keyset_page` as plain tuples of `fields` (which name "id" and the sort's field):
+    the triage queue reads size + 1 rows of each part and keeps `size`, so model rows
+    would be built for twice the rows it shows. On PostgreSQL the parts are one query,
+    a UNION ALL of each part's own ordered and limited read (each still an index range
+    scan of one status); SQLite cannot order the parts of a compound query, so there it
+    is one query per part."""
+    field, desc = SORTS[sort]
+    order = [f"-{field}", "-id"] if desc else [field, "id"]
+    after = _decode(cursor, field) if cursor else None
+    at, pk_at = fields.index(field), fields.index("id")
+
+    def first(q: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
+        q = q.order_by(*order)
+        if after is not None:
+            q = q.filter(after_q(field, after[0], after[1], desc))
+        return q.values_list(*fields)[: size + 1]
+
+    reads = [first(part) for part in parts]
+    if len(reads) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        rows = list(reads[0].union(*reads[1:], all=True))
+    else:
+        rows = [row for read in reads for row in read]
+    if len(reads) > 1:
+        rows.sort(key=lambda r: (r[at], r[pk_at]), reverse=desc)
+    rows = rows[: size + 1]
+    items = rows[:size]
+    more = len(rows) > size
+    next_cursor = _encode(items[-1][at], items[-1][pk_at]) if more else None
+    return KeysetRows(rows=items, next_cursor=next_cursor, has_previous=after is not None)

@@ -86,11 +86,15 @@ def test_the_queue_reads_each_status_by_index_and_counts_at_most_a_cap(world, cl
     first = client.get(QUEUE, {"campaign": world.campaign.pk, "size": 2})
     cursor = first.context["page"].next_cursor
     sql = queue_sql(client, {"campaign": world.campaign.pk, "size": 2, "cursor": cursor})
-    pages = [q for q in sql if "ORDER BY" in q and 'FROM "suggestions_suggestion"' in q]
-    pages = [q for q in pages if '"suggestions_suggestion"."created_at" ASC' in q]
-    # One query per queue status, each on one status (an IN list would make the
-    # database sort every matching row), each bounded at the cursor's moment.
+    # The page's reads (size + 1 rows each): one per queue status, each on one status
+    # (an IN list would make the database sort every matching row), ordered and
+    # limited on its own and bounded at the cursor's moment. On PostgreSQL they are the
+    # parts of one UNION ALL; SQLite runs one query each.
+    queries = [q for q in sql if 'FROM "suggestions_suggestion"' in q and "LIMIT 3" in q]
+    assert len(queries) == (1 if connection.features.supports_slicing_ordering_in_compound else 2)
+    pages = [part for q in queries for part in q.split(" UNION ALL ")]
     assert len(pages) == 2
+    assert all("ORDER BY" in q for q in pages), pages
     assert all('"status" IN' not in q for q in pages), pages
     assert any("'received'" in q or '"status" = ' in q for q in pages)
     assert all('"created_at" >= ' in q for q in pages), pages
@@ -130,3 +134,20 @@ def test_the_queue_index_yields_one_status_in_queue_order_without_sorting(world)
     assert "sugg_queue_idx" in found or "sugg_status_received_idx" in found, found
     assert "TEMP B-TREE" not in found, found  # SQLite sorting
     assert "Sort" not in found, found  # PostgreSQL sorting
+
+
+def test_the_union_of_the_status_reads_sorts_nothing_on_postgresql(world):
+    """The page's reads as the queue sends them to PostgreSQL: each part takes its rows
+    from an index in queue order, and the union appends them (the merge is in Python)."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        pytest.skip("SQLite reads each status with a query of its own (tested above)")
+    interleaved(world)
+    parts = [
+        Suggestion.objects.filter(campaign=world.campaign, status=status)
+        .order_by("created_at", "id")
+        .values_list("id", "created_at")[:51]
+        for status in (Status.RECEIVED, Status.REOPENED)
+    ]
+    found = plan_of(parts[0].union(parts[1], all=True))
+    assert "sugg_queue_idx" in found or "sugg_status_received_idx" in found, found
+    assert "Sort" not in found, found

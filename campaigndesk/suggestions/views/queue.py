@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,10 +26,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from campaigndesk import clock
-from campaigndesk.campaigns.models import KeyTask
+from campaigndesk.campaigns.models import Campaign, KeyTask
+from campaigndesk.core import generation
+from campaigndesk.core.bilingual import current_is_english
 from campaigndesk.ledger.workdays import for_campaign
 from campaigndesk.org import access
-from campaigndesk.org.models import Unit, UnitKind
+from campaigndesk.org.forms import PlainSelect
+from campaigndesk.org.models import Unit
 
 from .. import actions
 from ..forms import (
@@ -42,7 +46,7 @@ from ..forms import (
 )
 from ..hints import has_providers, hints_for
 from ..models import Category, Status, Suggestion
-from ..queries import KeysetPage, keyset_page
+from ..queries import KeysetPage, keyset_page, keyset_rows
 from ..scan import escalated_to_office
 from .common import (
     clean_query,
@@ -53,10 +57,17 @@ from .common import (
     with_current_campaign,
     with_params,
 )
-from .queue_rows import rows_html, unit_controls
+from .queue_rows import (
+    UnitLists,
+    bilingual_name,
+    filter_fields,
+    rows_html,
+    unit_controls,
+    unit_lists,
+    use_plain_widgets,
+)
 
 COUNT_CAP = 1000
-DISTRICT_KINDS = (UnitKind.DISTRICT, UnitKind.COUNTY, UnitKind.ZONE)
 
 
 def _int(value: Any) -> int | None:
@@ -66,63 +77,125 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _listed(field: Any, objects: list[Any]) -> None:
-    """A model select's choices from rows already read: the filter bar's lists are read
-    once, as plain lists (on PostgreSQL the select's own iterator opens a server-side
-    cursor: three round trips each), and name the page's categories, key tasks and
-    districts too."""
-    field.choices = [
-        ("", field.empty_label or ""),
-        *((o.pk, field.label_from_instance(o)) for o in objects),
-    ]
+def _listed(form: QueueFilter, name: str, choices: list[tuple[int, str]]) -> None:
+    """The filter's model select `name` as a choice among rows already read as plain
+    values: the same labels, order, errors and autosubmit, but a chosen value is checked
+    against the list instead of read again (the campaign was read a third time so), and
+    comes out as its id (the filter's querysets take either)."""
+    old = form.fields[name]
+    form.fields[name] = forms.TypedChoiceField(
+        choices=[("", old.empty_label or ""), *choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label=old.label,
+        widget=PlainSelect(attrs={"data-autosubmit": ""}),
+        error_messages=old.error_messages,
+    )
 
 
-def _prepare(form: QueueFilter, campaign_id: int | None) -> dict[str, dict[int, Any]]:
-    """Choices of the chosen campaign only; selects that submit on change. Returns the
-    listed categories, key tasks and districts by id."""
-    fields = form.fields
+CATEGORY_COLUMNS = ("id", "campaign_id", "name_zh", "name_en", "default_unit_id")
+KEY_TASK_COLUMNS = ("id", "number", "title_zh", "title_en")
+
+
+def _campaign_rows() -> tuple[tuple[Any, ...], ...]:
+    return tuple(Campaign.objects.values_list("id", "title_zh", "title_en"))
+
+
+def _key_task_rows(campaign_id: int | None) -> tuple[tuple[Any, ...], ...]:
+    key_tasks = KeyTask.objects.all()
     if campaign_id is not None:
-        fields["category"].queryset = Category.objects.filter(campaign_id=campaign_id)
-        fields["key_task"].queryset = KeyTask.objects.filter(campaign_id=campaign_id)
-    # With their default units: the category hint names them without a query of its own.
-    fields["category"].queryset = fields["category"].queryset.select_related("default_unit")
-    fields["district"].queryset = Unit.objects.filter(kind__in=DISTRICT_KINDS).order_by("path")
+        # One campaign: its own order within it (no join to order by campaign).
+        key_tasks = key_tasks.filter(campaign_id=campaign_id).order_by("number")
+    return tuple(key_tasks.values_list(*KEY_TASK_COLUMNS))
+
+
+def _prepare(
+    form: QueueFilter, campaign_id: int | None, units: UnitLists, english: bool
+) -> dict[str, dict[int, tuple[Any, ...]]]:
+    """The filter bar's lists as plain values (choices of the chosen campaign only),
+    turned into selects that submit on change; returns the listed categories and key
+    tasks by id, which also name the page's rows. Campaigns, key tasks and units are
+    kept per process until one of them changes (core/generation.py); the categories
+    are read each time (their table has no trigger)."""
+    fields = form.fields
+    categories = Category.objects.all()
+    if campaign_id is not None:
+        categories = categories.filter(campaign_id=campaign_id).order_by("sort_order", "code")
+    campaigns = generation.cached("suggestions.queue.campaigns", None, _campaign_rows)
+    key_tasks = generation.cached(
+        "suggestions.queue.key_tasks", campaign_id, lambda: _key_task_rows(campaign_id)
+    )
+    listed = {
+        "category": {row[0]: row for row in categories.values_list(*CATEGORY_COLUMNS)},
+        "key_task": {row[0]: row for row in key_tasks},
+    }
     fields["campaign"].empty_label = _("All campaigns")
-    listed: dict[str, dict[int, Any]] = {}
-    for name in ("campaign", "category", "key_task", "district"):
-        objects = list(fields[name].queryset)
-        _listed(fields[name], objects)
-        listed[name] = {o.pk: o for o in objects}
-    for name in ("campaign", "category", "key_task", "district", "channel"):
-        fields[name].widget.attrs["data-autosubmit"] = ""
+    _listed(form, "campaign", [(pk, bilingual_name(zh, en, english)) for pk, zh, en in campaigns])
+    _listed(
+        form,
+        "category",
+        [(pk, bilingual_name(r[2], r[3], english)) for pk, r in listed["category"].items()],
+    )
+    _listed(
+        form,
+        "key_task",
+        [(pk, bilingual_name(r[2], r[3], english)) for pk, r in listed["key_task"].items()],
+    )
+    _listed(form, "district", units.districts(english))
+    use_plain_widgets(form)
+    fields["channel"].widget.attrs["data-autosubmit"] = ""
     fields["q"].widget.attrs["placeholder"] = _("Tracking number or words")
     return listed
 
 
 # What a queue row shows (queue_rows.py) and the hint providers read (title and text, the
-# campaign, the category's default unit): the answer and the other long texts stay in
-# the database.
+# campaign, the category): the answer and the other long texts stay in the database.
 ROW_FIELDS = (
     "id", "campaign_id", "tracking_number", "title", "body", "category_id", "key_task_id",
     "district_id", "channel", "status", "status_note", "created_at",
 )  # fmt: skip
-RELATED = {"category": Category, "key_task": KeyTask, "district": Unit}
 
 
-def _attach(items: list[Suggestion], listed: dict[str, dict[int, Any]]) -> None:
-    """Give each row its category, key task and district from the filter bar's lists
-    (one query per kind only for ids they lack), instead of joining them in the page
-    query: joins made PostgreSQL hash every waiting suggestion of the campaign when its
-    statistics were stale (1.5 s at city scale) where the index alone reads 51 rows."""
-    for name, model in RELATED.items():
-        known = listed.get(name, {})
-        missing = {getattr(s, f"{name}_id") for s in items} - set(known) - {None}
-        if missing:
-            known = {**known, **model.objects.in_bulk(missing)}
-        for s in items:
-            pk = getattr(s, f"{name}_id")
-            if pk is not None:
-                setattr(s, name, known[pk])
+def _where(
+    items: list[Suggestion],
+    listed: dict[str, dict[int, tuple[Any, ...]]],
+    units: UnitLists,
+    english: bool,
+) -> dict[str, dict[int, str]]:
+    """The names of the page's categories, key tasks and districts by id, from the lists
+    already read (one query per kind only for ids they lack), instead of joining them in
+    the page query: joins made PostgreSQL hash every waiting suggestion of the campaign
+    when its statistics were stale (1.5 s at city scale) where the index alone reads 51
+    rows. Each row also gets its category (with its default unit's id) for the
+    category hint."""
+    categories = listed["category"]
+    key_tasks = listed["key_task"]
+    missing = {s.category_id for s in items} - set(categories) - {None}
+    if missing:
+        found = Category.objects.filter(pk__in=missing).values_list(*CATEGORY_COLUMNS)
+        categories = {**categories, **{row[0]: row for row in found}}
+    missing = {s.key_task_id for s in items} - set(key_tasks) - {None}
+    if missing:
+        found = KeyTask.objects.filter(pk__in=missing).values_list(*KEY_TASK_COLUMNS)
+        key_tasks = {**key_tasks, **{row[0]: row for row in found}}
+    where: dict[str, dict[int, str]] = {"category": {}, "key_task": {}, "district": {}}
+    field = Suggestion._meta.get_field("category")
+    made: dict[int, Category] = {}
+    for s in items:
+        if s.category_id is not None:
+            category = made.get(s.category_id)
+            if category is None:
+                row = categories[s.category_id]
+                category = made[s.category_id] = Category.from_db(None, CATEGORY_COLUMNS, row)
+                where["category"][s.category_id] = bilingual_name(row[2], row[3], english)
+            field.set_cached_value(s, category)
+        if s.key_task_id is not None and s.key_task_id not in where["key_task"]:
+            _pk, number, zh, en = key_tasks[s.key_task_id]
+            where["key_task"][s.key_task_id] = f"{number}. {bilingual_name(zh, en, english)}"
+        if s.district_id is not None and s.district_id not in where["district"]:
+            where["district"][s.district_id] = units.name(s.district_id, english) or ""
+    return where
 
 
 def capped_count(qs: Any, cap: int | None = None) -> tuple[int, bool]:
@@ -168,39 +241,38 @@ def queue(request: HttpRequest) -> HttpResponse:
     access.require(user, "suggestions.triage")
     data = with_current_campaign(request.GET)
     form = QueueFilter(data, user)
-    listed = _prepare(form, _int(data.get("campaign")))
+    english = current_is_english()
+    units = unit_lists()
+    listed = _prepare(form, _int(data.get("campaign")), units, english)
     size = page_size(request.GET)
     query = clean_query(data)
     count: tuple[int, bool] | None = None
     if form.is_valid():
-        qs = form.queryset()
-        page = keyset_page(
-            qs.only(*ROW_FIELDS),
-            "received",
-            request.GET.get("cursor"),
-            size,
-            parts=[part.only(*ROW_FIELDS) for part in form.parts()],
-        )
-        count = queue_count(user, query, qs)
+        read = keyset_rows(form.parts(), "received", request.GET.get("cursor"), size, ROW_FIELDS)
+        db = Suggestion.objects.db
+        # Model rows for the page only (the hint providers and the tests read them),
+        # not for the extra rows each status part read.
+        items = [Suggestion.from_db(db, ROW_FIELDS, row) for row in read.rows]
+        page = KeysetPage(items=items, next_cursor=read.next_cursor, has_previous=read.has_previous)
+        count = queue_count(user, query, form.queryset())
     else:
         page = KeysetPage(items=[], next_cursor=None, has_previous=False)
-    _attach(page.items, listed)
-    hints = hints_for(page.items) if page.items else {}
-    route_form = BulkRouteForm(None, user)
+    where = _where(page.items, listed, units, english)
+    hints = hints_for(page.items, units=units.active) if page.items else {}
     list_url = url_with("suggestions:queue", query)
     rows = [{"s": s, "hint": hints.get(s.pk)} for s in page.items]
     shows_hints = has_providers()
     context = {
         "form": form,
+        "filter_fields": filter_fields(form),
         "page": page,
         "rows": rows,
-        "rows_html": rows_html(request, rows, query, shows_hints),
+        "rows_html": rows_html(request, rows, query, shows_hints, where),
         "count": count[0] if count else None,
         "capped": count[1] if count else False,
         "cap": COUNT_CAP,
         "shows_hints": shows_hints,
-        "unit_controls": unit_controls(route_form),
-        "route_form": route_form,
+        "unit_controls": unit_controls(lambda: BulkRouteForm(None, user), units),
         "query": query,
         "list_url": list_url,
         "next_url": url_with("suggestions:queue", with_params(query, cursor=page.next_cursor))
@@ -368,6 +440,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
         rows.append({"s": s, "days": calendars[s.campaign_id].count_between(s.answer_due, today)})
     context = {
         "form": form,
+        "filter_fields": filter_fields(form),
         "page": page,
         "rows": rows,
         "today": today,

@@ -1,16 +1,26 @@
-"""The triage queue's table rows, built in Python.
+"""The triage queue's table rows and unit lists, built in Python.
 
-The template drew each row's five small forms (each with a CSRF field, URL tags and
+The template drew each row's small forms (each with a CSRF field, URL tags and
 translated labels) through the template engine: about half of the page's time at 50
-rows. This writes the same markup by plain string formatting (each value escaped once),
+rows. This writes the markup by plain string formatting (each value escaped once),
 with what every row shares (URLs, the CSRF field, translated labels) made once per page.
+
+A row has at most three forms: its hints (one button per guessed unit and per possible
+duplicate, no field to type in), its route by unit code, and its duplicate or
+out-of-scope form. Each button of the hints form carries the value it sends, so one
+form replaces one per button; the typed-in forms stay apart so that Enter in a field
+sends that field's own action, never a hint's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from django import forms
+from django.forms.utils import flatatt
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +29,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from campaigndesk.org.models import Unit
+from campaigndesk.core import generation
+from campaigndesk.org.models import Unit, UnitKind
 
 from ..forms import share_choices
 
@@ -32,6 +43,7 @@ BADGES = {
     "routed": "blue",
     "accepted": "blue",
 }
+DISTRICT_KINDS = (UnitKind.DISTRICT, UnitKind.COUNTY, UnitKind.ZONE)
 
 
 def status_badge(s: Any) -> SafeString:
@@ -51,14 +63,186 @@ def shorten(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
+def bilingual_name(zh: str | None, en: str | None, english: bool) -> str:
+    """core.bilingual's choice for values read as plain columns."""
+    zh, en = zh or "", en or ""
+    return (en or zh) if english else (zh or en)
+
+
+# --- the units ---------------------------------------------------------------------------------
+
+UNIT_COLUMNS = ("id", "code", "name_zh", "name_en", "depth", "kind", "is_active")
+
+
+@dataclass(frozen=True)
+class UnitLists:
+    """The city's units as plain tuples in tree order, and what the queue makes of them:
+    the active ones as Unit rows (id, code, names, depth) for the hints and the unit
+    selects, every unit's names for the rows' districts, and the districts for the
+    filter bar."""
+
+    rows: tuple[tuple[Any, ...], ...]
+    active: dict[int, Unit] = field(default_factory=dict)
+    names: dict[int, tuple[str, str]] = field(default_factory=dict)
+    district_rows: tuple[tuple[Any, ...], ...] = ()
+
+    @classmethod
+    def of(cls, rows: tuple[tuple[Any, ...], ...]) -> UnitLists:
+        columns = list(UNIT_COLUMNS[:5])
+        return cls(
+            rows=rows,
+            active={r[0]: Unit.from_db(None, columns, r[:5]) for r in rows if r[6]},
+            names={r[0]: (r[2], r[3]) for r in rows},
+            district_rows=tuple(r[:4] for r in rows if r[5] in DISTRICT_KINDS),
+        )
+
+    def name(self, pk: int, english: bool) -> str | None:
+        found = self.names.get(pk)
+        return None if found is None else bilingual_name(found[0], found[1], english)
+
+    def districts(self, english: bool) -> list[tuple[int, str]]:
+        return [(pk, bilingual_name(zh, en, english)) for pk, _code, zh, en in self.district_rows]
+
+
+def _read_units() -> UnitLists:
+    return UnitLists.of(tuple(Unit.objects.order_by("path").values_list(*UNIT_COLUMNS)))
+
+
+def unit_lists() -> UnitLists:
+    """Every unit of the city (350 at city scale), read once per process until a unit
+    changes (core/generation.py: a trigger renews the stamp on any write to the units),
+    so a unit renamed, added, moved or closed shows at once."""
+    return generation.cached("suggestions.queue.units", None, _read_units)
+
+
+def _draw_controls(make_route_form: Callable[[], Any], lists: UnitLists) -> dict[str, SafeString]:
+    units = list(lists.active.values())
+    form = make_route_form()
+    fields = form.fields
+    share_choices([fields["unit"], fields["co_units"]], units)
+    unit, co_units, note = form["unit"], form["co_units"], form["note"]
+    return {
+        # The bulk form's fields: the same for every person and filter.
+        "fields": SafeString(
+            f'<div class="field">{unit.label_tag()}{unit}</div>'
+            f'<div class="field">{co_units.label_tag()}{co_units}'
+            # The id its select's aria-describedby names (the template left it out).
+            f'<span class="helptext" id="{e(co_units.auto_id)}_helptext">'
+            f"{e(co_units.help_text)}</span></div>"
+            f'<div class="field">{note.label_tag()}{note}</div>'
+        ),
+        "datalist": SafeString(
+            "".join(f'<option value="{e(u.code)}">{e(u.name)}</option>' for u in units)
+        ),
+    }
+
+
+def unit_controls(make_route_form: Callable[[], Any], lists: UnitLists) -> dict[str, SafeString]:
+    """The bulk form's fields (its unit and co-unit selects list every active unit of the
+    city, 350 options at city scale) and the rows' unit datalist: drawn once per
+    language until a unit changes."""
+    return generation.cached(
+        "suggestions.queue.unit_controls",
+        get_language() or "",
+        lambda: _draw_controls(make_route_form, lists),
+    )
+
+
+# --- the filter bar ----------------------------------------------------------------------------
+
+
+def _input(kind: str, name: str, value: Any, attrs: dict[str, Any]) -> str:
+    shown = "" if value is None else f' value="{e(value)}"'
+    return f'<input type="{kind}" name="{e(name)}"{shown}{flatatt(attrs)}>'
+
+
+class PlainTextInput(forms.TextInput):
+    """Django's <input> markup by string formatting (its widget templates cost more than
+    the filter bar's other fields together)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        attrs = self.build_attrs(self.attrs, attrs)
+        return SafeString(_input(self.input_type, name, self.format_value(value), attrs))
+
+
+class PlainDateInput(forms.DateInput):
+    render = PlainTextInput.render
+
+
+class PlainCheckboxes(forms.CheckboxSelectMultiple):
+    """Django's checkbox list markup (a <div> of labelled boxes) by string formatting."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        attrs = self.build_attrs(self.attrs, attrs)
+        chosen = {str(v) for v in self.format_value(value)}
+        box_id = attrs.get("id")
+        css = attrs.get("class")
+        outer = {"id": box_id, "class": css}
+        parts = [f"<div{flatatt({k: v for k, v in outer.items() if v})}>"]
+        for index, (key, label) in enumerate(self.choices):
+            option = dict(attrs)
+            if str(key) in chosen:
+                option["checked"] = True
+            label_for = ""
+            if box_id:
+                option["id"] = f"{box_id}_{index}"
+                label_for = f' for="{e(option["id"])}"'
+            box = _input("checkbox", name, key, option)
+            parts.append(f"<div>\n    <label{label_for}>{box} {e(label)}</label></div>")
+        parts.append("\n</div>")
+        return SafeString("".join(parts))
+
+
+FAST_WIDGETS = {
+    forms.CheckboxSelectMultiple: PlainCheckboxes,
+    forms.DateInput: PlainDateInput,
+    forms.TextInput: PlainTextInput,
+}
+
+
+def use_plain_widgets(form: forms.Form) -> None:
+    """Swap the filter's template-drawn widgets for the plain ones above (each field's
+    widget is the form's own copy: its attributes, choices and format stay)."""
+    for f in form.fields.values():
+        fast = FAST_WIDGETS.get(type(f.widget))
+        if fast is not None:
+            f.widget.__class__ = fast
+
+
+def filter_fields(form: forms.Form) -> SafeString:
+    """The filter bar's fields: each with its label (a legend for a group of boxes), its
+    widget and its errors."""
+    suffix = e(form.label_suffix)
+    parts = []
+    for bf in form:
+        errors = str(bf.errors) if bf.errors else ""
+        if bf.use_fieldset:
+            parts.append(
+                f'<fieldset class="field"><legend>{e(bf.label)}</legend>{bf}{errors}</fieldset>'
+            )
+        else:
+            parts.append(
+                f'<div class="field"><label for="{e(bf.id_for_label)}">{e(bf.label)}{suffix}'
+                f"</label>{bf}{errors}</div>"
+            )
+    return SafeString("\n".join(parts))
+
+
+# --- the rows ----------------------------------------------------------------------------------
+
+
 class RowWriter:
     """Plain string formatting: every dynamic value goes through the standard library's
     `html.escape` once (what Django's `escape` calls, without its lazy-string wrapper),
     and the translated labels and patterns, URLs and the CSRF field are made once per
-    page."""
+    page. `where`: the names of the rows' categories, key tasks ("number. title") and
+    districts by id, in the page's language."""
 
-    def __init__(self, request: Any, query: str, shows_hints: bool):
+    def __init__(
+        self, request: Any, query: str, shows_hints: bool, where: dict[str, dict[int, str]]
+    ):
         self.shows_hints = shows_hints
+        self.where = where
         self.detail = reverse("suggestions:detail", args=[1])[: -len("1/")]
         csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(get_token(request))}">'
         # What opens each small form: the CSRF field and the filter to go back to.
@@ -92,54 +276,63 @@ class RowWriter:
             "alike": _("%(percent)s%% alike"),
         }
         self.channels: dict[str, str] = {}
+        self.unit_names: dict[int, str] = {}
 
     def _detail(self, pk: int) -> str:
         return f"{self.detail}{pk}/"
 
-    def _hidden(self, pk: int) -> str:
-        return f'{self.head}\n<input type="hidden" name="suggestion" value="{pk}">'
+    def _open(self, action: str, pk: int, css: str = "") -> str:
+        css = f' class="{css}"' if css else ""
+        return (
+            f'<form method="post" action="{action}"{css}>{self.head}\n'
+            f'<input type="hidden" name="suggestion" value="{pk}">'
+        )
 
     def _badge(self, s: Any) -> str:
         if s.status not in self.badges:
             self.badges[s.status] = status_badge(s)
         return self.badges[s.status]
 
-    def _guess(self, s: Any, guess: Any) -> str:
+    def _guess(self, guess: Any) -> str:
+        unit = guess.unit
+        name = self.unit_names.get(unit.pk)
+        if name is None:
+            name = self.unit_names[unit.pk] = unit.name
         percent = guess.percent
         if percent is not None:
-            label = self.p["to_percent"] % {"unit": guess.unit.name, "percent": percent}
+            label = self.p["to_percent"] % {"unit": name, "percent": percent}
         else:
-            label = self.p["to_basis"] % {"unit": guess.unit.name, "basis": guess.basis}
+            label = self.p["to_basis"] % {"unit": name, "basis": guess.basis}
+        # One button a guess, in its own line as the forms it replaces were.
         return (
-            f'<form method="post" action="{self.route}" class="inline">{self._hidden(s.pk)}\n'
-            f'<input type="hidden" name="unit" value="{e(guess.unit.code)}">'
-            f'<button type="submit" class="btn">{e(label)}</button></form>'
+            f'<div><button type="submit" name="unit" value="{e(unit.code)}" class="btn">'
+            f"{e(label)}</button></div>"
         )
 
-    def _dup(self, s: Any, dup: Any) -> str:
+    def _dup(self, dup: Any) -> str:
         o = dup.suggestion
         number = e(o.tracking_number)
         alike = e(self.p["alike"] % {"percent": dup.percent})
         return (
             f'<li><a href="{self._detail(o.pk)}">{number}</a> {e(o.title)} '
-            f'<span class="muted">{alike}</span>'
-            f'<form method="post" action="{self.duplicate}" class="inline">{self._hidden(s.pk)}\n'
-            f'<input type="hidden" name="original" value="{number}">'
-            f'<button type="submit" class="link">{self.t["mark_its"]}</button></form></li>'
+            f'<span class="muted">{alike}</span> '
+            f'<button type="submit" name="original" value="{number}" '
+            f'formaction="{self.duplicate}" class="link">{self.t["mark_its"]}</button></li>'
         )
 
-    def _hints(self, s: Any, hint: Any) -> str:
+    def _hints(self, pk: int, hint: Any) -> str:
         if not hint:
             return '<td><span class="muted">—</span></td>'
-        units = "".join(self._guess(s, g) for g in hint.units)
+        units = "".join(self._guess(g) for g in hint.units)
         dups = ""
         if hint.duplicates:
-            items = "".join(self._dup(s, d) for d in hint.duplicates)
+            items = "".join(self._dup(d) for d in hint.duplicates)
             dups = f'<p class="muted">{self.t["possible"]}</p><ul>{items}</ul>'
-        return f"<td>{units}{dups}</td>"
+        return f"<td>{self._open(self.route, pk)}{units}{dups}</form></td>"
 
     def row(self, s: Any, hint: Any) -> str:
         t = self.t
+        where_names = self.where
         pk = s.pk
         number = e(s.tracking_number)
         about = f'<a href="{self._detail(pk)}">{number}</a>'
@@ -151,22 +344,24 @@ class RowWriter:
             note = self.p["note"] % {"note": shorten(s.status_note)}
             about += f'\n<br><span class="muted">{e(note)}</span>'
         if s.category_id:
-            where = e(s.category.name)
+            where = e(where_names["category"][s.category_id])
         else:
             where = f'<span class="muted">{t["no_category"]}</span>'
         if s.key_task_id:
-            k = s.key_task
-            where += f'<br><span class="muted">{e(k.number)}. {e(k.title)}</span>'
+            where += f'<br><span class="muted">{e(where_names["key_task"][s.key_task_id])}</span>'
         if s.district_id:
-            where += f"<br>{e(s.district.name)}"
+            where += f"<br>{e(where_names['district'][s.district_id])}"
         received = timezone.localtime(s.created_at).strftime("%Y-%m-%d %H:%M")
-        hints = self._hints(s, hint) if self.shows_hints else ""
-        hidden = self._hidden(pk)
+        hints = self._hints(pk, hint) if self.shows_hints else ""
         select = e(self.p["select"] % {"number": s.tracking_number})
         unit_label = e(self.p["unit_label"] % {"number": s.tracking_number})
         channel = self.channels.get(s.channel)
         if channel is None:
             channel = self.channels[s.channel] = e(str(s.get_channel_display()))
+        # The duplicate and out-of-scope actions share one form: Enter in the tracking
+        # number marks the duplicate (the form's first button); closing needs no
+        # tracking number, so its button skips the browser's check (the note is checked
+        # by the action, which says what is missing).
         return (
             "<tr>"
             f'<td><input type="checkbox" name="suggestion" value="{pk}" form="bulk-form" '
@@ -175,57 +370,42 @@ class RowWriter:
             f'<td class="nowrap">{e(received)}<br>'
             f'<span class="muted">{channel}</span></td>'
             f"{hints}"
-            f'<td><form method="post" action="{self.route}" class="inline">{hidden}\n'
+            f"<td>{self._open(self.route, pk, 'inline')}\n"
             f'<label class="visually-hidden" for="route-{pk}">{unit_label}</label>'
             f'<input type="text" id="route-{pk}" name="unit" list="route-units" required '
             f'placeholder="{t["unit_code"]}" size="10">'
             f'<button type="submit" class="btn">{t["route"]}</button></form>'
             f"<details><summary>{t['dup_or_oos']}</summary>"
-            f'<form method="post" action="{self.duplicate}" class="stacked">{hidden}\n'
+            f"{self._open(self.duplicate, pk, 'stacked')}\n"
             f'<div class="field"><label for="original-{pk}">{t["original"]}</label>'
             f'<input type="text" id="original-{pk}" name="original" maxlength="20" required>'
-            f'</div><button type="submit" class="btn">{t["mark_dup"]}</button></form>'
-            f'<form method="post" action="{self.out_of_scope}" class="stacked">{hidden}\n'
+            f'</div><div class="actions"><button type="submit" class="btn">{t["mark_dup"]}'
+            "</button></div>"
             f'<div class="field"><label for="note-{pk}">{t["why"]}</label>'
-            f'<textarea id="note-{pk}" name="note" rows="2" maxlength="1000" required>'
-            "</textarea></div>"
-            f'<button type="submit" class="btn">{t["close_oos"]}</button></form>'
-            "</details></td></tr>\n"
+            f'<textarea id="note-{pk}" name="note" rows="2" maxlength="1000"></textarea></div>'
+            f'<div class="actions"><button type="submit" class="btn" '
+            f'formaction="{self.out_of_scope}" formnovalidate>{t["close_oos"]}</button></div>'
+            "</form></details></td></tr>\n"
         )
 
 
-UNIT_COLUMNS = ("code", "name_zh", "name_en", "depth")
-_controls: dict[tuple[Any, ...], dict[str, SafeString]] = {}
-
-
-def unit_controls(route_form: Any) -> dict[str, SafeString]:
-    """The bulk form's unit and co-unit selects and the rows' unit datalist (every active
-    unit of the city, 900 options at city scale), drawn once per language and version
-    of the unit list and kept per process.
-
-    The version is the list itself, read as plain tuples (one query, no model rows): a
-    unit renamed, added, moved or closed is a new key, so no signal or expiry is needed
-    across worker processes. A few versions are kept."""
-    rows = tuple(Unit.objects.filter(is_active=True).order_by("path").values_list(*UNIT_COLUMNS))
-    key = (get_language(), rows)
-    found = _controls.get(key)
-    if found is None:
-        units = [Unit(**dict(zip(UNIT_COLUMNS, row, strict=True))) for row in rows]
-        fields = route_form.fields
-        share_choices([fields["unit"], fields["co_units"]], units)
-        found = {
-            "unit": SafeString(route_form["unit"]),
-            "co_units": SafeString(route_form["co_units"]),
-            "datalist": SafeString(
-                "".join(f'<option value="{e(u.code)}">{e(u.name)}</option>' for u in units)
-            ),
-        }
-        if len(_controls) >= 8:
-            _controls.clear()
-        _controls[key] = found
-    return found
-
-
-def rows_html(request: Any, rows: list[dict[str, Any]], query: str, shows_hints: bool) -> str:
-    writer = RowWriter(request, query, shows_hints)
+def rows_html(
+    request: Any,
+    rows: list[dict[str, Any]],
+    query: str,
+    shows_hints: bool,
+    where: dict[str, dict[int, str]],
+) -> str:
+    writer = RowWriter(request, query, shows_hints, where)
     return SafeString("".join(writer.row(r["s"], r["hint"]) for r in rows))
+
+
+__all__ = [
+    "UnitLists",
+    "bilingual_name",
+    "filter_fields",
+    "rows_html",
+    "unit_controls",
+    "unit_lists",
+    "use_plain_widgets",
+]
