@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
@@ -74,12 +75,12 @@ def _group(
     return Group(key, title, empty, [], False, list_query, pending=qs[: limit + 1])
 
 
-def _read(groups: list[Group], limit: int, plain: bool) -> list[Group]:
-    """Read the groups' rows: the task groups of the desk's page (`plain`) in one
-    statement, the API's and the work plans one query each."""
+def _read(groups: list[Group], limit: int, plain: bool, tasks: QuerySet[Task]) -> list[Group]:
+    """Read the groups' rows: the task groups of the desk's page (`plain`, each filtered
+    from `tasks`) in one statement, the API's and the work plans one query each."""
     pending = [g for g in groups if g.pending is not None and not g.pending.query.is_empty()]
     together = [g for g in pending if g.pending.model is Task] if plain else []
-    found = _read_together([g.pending for g in together]) if together else []
+    found = _read_together([g.pending for g in together], tasks) if together else []
     rows_of = {id(g): rows for g, rows in zip(together, found, strict=True)}
     for group in groups:
         if id(group) in rows_of:
@@ -91,38 +92,77 @@ def _read(groups: list[Group], limit: int, plain: bool) -> list[Group]:
     return groups
 
 
-def _read_together(parts: list[QuerySet]) -> list[list[dict[str, Any]]]:
-    """The rows of sliced .values() querysets of the same fields and order, as one
-    UNION ALL of derived tables (which keep their ORDER BY and LIMIT on SQLite too): one
-    round trip and one plan instead of one per group."""
-    db = parts[0].db
-    fields = list(parts[0].query.values_select)
+def _read_together(parts: list[QuerySet], tasks: QuerySet[Task]) -> list[list[dict[str, Any]]]:
+    """The rows of sliced .values() querysets filtered from `tasks`, in the same fields
+    and order, as one UNION ALL of derived tables (which keep their ORDER BY and LIMIT on
+    SQLite too): one round trip and one plan instead of one per group.
+
+    `tasks` (what the person sees of the campaign) is compiled once, and each part adds
+    only its own conditions: compiling the visibility filter (paths, co-units) again
+    for every group cost the page more than the groups' rows."""
+    db = tasks.db
+    fields = list(tasks.query.values_select)
     ordering = parts[0].query.order_by
-    sqls, params, converters = [], [], {}
-    for number, qs in enumerate(parts):
-        if list(qs.query.values_select) != fields or qs.query.order_by != ordering:
-            raise ValueError("The groups read together must share fields and order.")
-        compiler = qs.query.get_compiler(using=db)
-        sql, part_params = compiler.as_sql()
-        if not number:
-            converters = compiler.get_converters([col for col, _sql, _alias in compiler.select])
-        sqls.append(f"SELECT g.*, {number} AS grp FROM ({sql}) g")  # noqa: S608 (Django's SQL)
-        params.extend(part_params)
-    # Each group in its own order again (a UNION ALL keeps none).
-    keys = [str(len(fields) + 1)]
+    head = tasks.order_by().query.get_compiler(using=db)
+    head_sql, head_params = head.as_sql()
+    converters = head.get_converters([col for col, _sql, _alias in head.select])
+    # Each group in its own order: by position in the rows.
+    keys = []
     for name in ordering:
         position = fields.index(name.lstrip("-")) + 1
         keys.append(f"{position} DESC" if name.startswith("-") else str(position))
-    sql = f"{' UNION ALL '.join(sqls)} ORDER BY {', '.join(keys)}"
+    sqls, params, kept = [], [], []
+    for qs in parts:
+        if list(qs.query.values_select) != fields or qs.query.order_by != ordering:
+            raise ValueError("The groups read together must share fields and order.")
+        try:
+            sql, part_params = _part_sql(qs, tasks, head_sql, head_params, keys)
+        except EmptyResultSet:
+            continue  # a condition nothing matches (no paths, an empty list)
+        sqls.append(f"SELECT g.*, {len(kept)} AS grp FROM ({sql}) g")  # noqa: S608 (Django's SQL)
+        params.extend(part_params)
+        kept.append(qs)
+    found: dict[int, list[dict[str, Any]]] = {id(qs): [] for qs in parts}
+    if not sqls:
+        return [found[id(qs)] for qs in parts]
+    order = ", ".join([str(len(fields) + 1), *keys])
     with connections[db].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"{' UNION ALL '.join(sqls)} ORDER BY {order}", params)
         rows = cursor.fetchall()
     if converters:
-        rows = compiler.apply_converters(rows, converters)
-    found: list[list[dict[str, Any]]] = [[] for _ in parts]
+        rows = head.apply_converters(rows, converters)
     for row in rows:
-        found[row[-1]].append(dict(zip(fields, row, strict=False)))
-    return found
+        found[id(kept[row[-1]])].append(dict(zip(fields, row, strict=False)))
+    return [found[id(qs)] for qs in parts]
+
+
+def _part_sql(
+    qs: QuerySet, tasks: QuerySet, head_sql: str, head_params: Any, keys: list[str]
+) -> tuple[str, list[Any]]:
+    """`qs` as SQL: `tasks`' compiled query and its own further conditions, when it is
+    `tasks.filter(...)` with no join of its own; else compiled whole."""
+    query, base = qs.query, tasks.query
+    compiler = query.get_compiler(using=qs.db)
+    ours, theirs = query.where.children, base.where.children
+    if (
+        theirs
+        and " WHERE " in head_sql
+        and query.where.connector == base.where.connector == "AND"
+        and not query.where.negated
+        and not base.where.negated
+        and len(ours) > len(theirs)
+        and query.alias_map.keys() == base.alias_map.keys()
+        and all(a is b or a == b for a, b in zip(ours, theirs, strict=False))
+        and query.high_mark is not None
+        and not query.low_mark
+    ):
+        extra = [compiler.compile(child) for child in ours[len(theirs) :]]
+        where = " AND ".join(f"({sql})" for sql, _params in extra)
+        limit = query.high_mark
+        sql = f"{head_sql} AND {where} ORDER BY {', '.join(keys)} LIMIT {int(limit)}"
+        return sql, [*head_params, *(p for _sql, ps in extra for p in ps)]
+    sql, params = compiler.as_sql()
+    return sql, list(params)
 
 
 # What a group's row shows (here and in the API's TaskBrief): no long texts, no dates
@@ -218,7 +258,7 @@ def unit_groups(
             _query(campaign, status=TaskStatus.REPORTED),
         ),
     ]
-    return _read(groups, limit, plain)
+    return _read(groups, limit, plain, tasks)
 
 
 def office_groups(
@@ -269,4 +309,4 @@ def office_groups(
             limit,
         ),
     ]
-    return _read(groups, limit, plain)
+    return _read(groups, limit, plain, tasks)
