@@ -909,14 +909,16 @@ def test_the_reports_and_periods_run_the_same_queries_for_10_and_100_rows(
         for period in ReportingPeriod.objects.filter(campaign=campaign)
     )
     client = api(world.gjz_liaison)
-    # 1 session, 2 the caller, 3 their role grants, 4 the task, 5 COUNT, 6 the page of
-    # reports with periods and reporters, 7 their attachments.
+    # The first request since the test data was written: 1 session and the reference
+    # stamp, 2 the caller, 3 their role grants (both kept per process from here on),
+    # 4 the task, 5 COUNT, 6 the page of reports with periods and reporters, 7 their
+    # attachments.
     with django_assert_num_queries(7):
         response = client.get(f"/tasks/{task.pk}/reports", limit=200)
     assert len(response.json()["items"]) == rows
-    # 1 session, 2 the caller, 3 their role grants, 4 the campaign, 5 whether it has
-    # periods, 6 COUNT, 7 the page.
-    with django_assert_num_queries(7):
+    # 1 session and the reference stamp, 2 the campaign, 3 whether it has periods,
+    # 4 COUNT, 5 the page. (The caller and their role grants come from the process cache.)
+    with django_assert_num_queries(5):
         response = client.get(f"/campaigns/{campaign.pk}/periods", limit=200)
     assert len(response.json()["items"]) == rows
 
@@ -931,9 +933,9 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_100_tasks(
     url = f"/campaigns/{world.campaign.pk}/dashboard"
     computed = client.get(url).json()  # computes the figures (GROUP BYs) and stores them
     assert computed["total"] == rows
-    # The desk dashboard's stored figures, read back: 1 session, 2 the caller, 3 the
-    # campaign, 4 their role grants, 5 the stored figures at the ledger's version,
-    # 6 the branch units, 7 the phases.
-    with django_assert_num_queries(7):
+    # The desk dashboard's stored figures, read back: 1 session and the reference stamp,
+    # 2 the campaign, 3 the stored figures at the ledger's version, 4 the branch units,
+    # 5 the phases. (The caller and their role grants come from the process cache.)
+    with django_assert_num_queries(5):
         response = client.get(url)
     assert response.json() == computed

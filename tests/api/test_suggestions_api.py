@@ -269,9 +269,10 @@ def test_the_list_runs_the_same_queries_for_10_and_100_rows(world, api, category
             assert client.get("/suggestions", limit=200).status_code == 200
         return len(ctx.captured_queries)
 
-    # 1 the session, 2 the person, 3 their role grants, 4 the page with its unit,
-    # category, key task and district joined: no COUNT, no query per row.
-    assert count(10) == count(100) == 4
+    # 1 the session and the reference stamp, 2 the page with its unit, category, key task
+    # and district joined: no COUNT, no query per row. (The person and their role grants
+    # come from the process cache.)
+    assert count(10) == count(100) == 2
 
 
 # --- handling ---------------------------------------------------------------------------------

@@ -26,10 +26,11 @@ def test_unit_list_query_count_does_not_grow_with_rows(
 ):
     add_units(world, n)
     client = client_for(world.office)
-    client.get(reverse("org:unit_list"))  # warm the content-type cache
-    # 1 session, 2 user, 3 the user's role grants, 4 COUNT of the units (pager),
-    # 5 the page of units with their parents joined.
-    with django_assert_num_queries(5):
+    client.get(reverse("org:unit_list"))  # warm the content-type and per-process caches
+    # 1 session and the reference stamp, 2 COUNT of the units (pager), 3 the page of units
+    # with their parents joined. (The user and their role grants come from the process
+    # cache.)
+    with django_assert_num_queries(3):
         response = client.get(reverse("org:unit_list"), {"per_page": 200})
     assert len(response.context["rows"]) == n + 6
 
@@ -41,10 +42,11 @@ def test_people_list_query_count_does_not_grow_with_rows(
     add_people(world, n)
     client = client_for(world.office)
     client.get(reverse("org:person_list"))
-    # 1 session, 2 user, 3 the user's role grants, 4 COUNT of the people (pager),
-    # 5 the page of people with their units joined, 6 their role grants with the
-    # units' names (one query), 7 the units offered by the unit filter.
-    with django_assert_num_queries(7):
+    # 1 session and the reference stamp, 2 COUNT of the people (pager), 3 the page of
+    # people with their units joined, 4 their role grants with the units' names (one
+    # query), 5 the units offered by the unit filter. (The user and their own role grants
+    # come from the process cache.)
+    with django_assert_num_queries(5):
         response = client.get(reverse("org:person_list"), {"per_page": 200})
     assert len(response.context["rows"]) == n + 9
 
@@ -58,11 +60,11 @@ def test_unit_page_query_count_does_not_grow_with_its_people(
     client = client_for(world.office)
     url = reverse("org:unit_detail", args=[world.ganjingzi.pk])
     client.get(url)
-    # 1 session, 2 user, 3 the user's role grants, 4 the unit with its parent,
-    # 5 the roles held over the unit with their people and units, 6 COUNT of the
-    # unit's people (pager), 7 the page of people, 8 their role grants (prefetch),
-    # 9 the sub-units, 10 the unit's history.
-    with django_assert_num_queries(10):
+    # 1 session and the reference stamp, 2 the unit with its parent, 3 the roles held
+    # over the unit with their people and units, 4 COUNT of the unit's people (pager),
+    # 5 the sub-units, 6 the page of people, 7 their role grants (prefetch), 8 the
+    # unit's history. (The user and their own role grants come from the process cache.)
+    with django_assert_num_queries(8):
         response = client.get(url, {"per_page": 200})
     assert len(response.context["page"]) == n + 2
 
