@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from campaigndesk import clock
-from campaigndesk.campaigns.models import KeyTask
+from campaigndesk.campaigns.models import CalendarDay, KeyTask
 from campaigndesk.ledger import actions
 from campaigndesk.ledger.models import (
     Attachment,
@@ -154,6 +154,40 @@ def test_page_counts_the_working_days_left_to_the_deadline(world, client_for):
     with at(dt.date(2018, 10, 16)):
         response = client_for(world.office).get(url("task", task))
     assert "Overdue by 2 working days." in response.content.decode()
+
+
+def test_the_days_left_follow_the_campaigns_own_calendar(world, client_for):
+    # Wednesday 10 October 2018 made a day off: three working days remain, not four.
+    CalendarDay.objects.create(
+        calendar=world.campaign.calendar, date=dt.date(2018, 10, 10), is_workday=False
+    )
+    task = actions.create_task(
+        world.office,
+        campaign=world.campaign,
+        title="t",
+        lead_unit=world.ganjingzi,
+        deadline=dt.date(2018, 10, 12),
+    )
+    response = client_for(world.office).get(url("task", task))
+    assert response.context["days_left"] == 3
+
+
+def test_a_child_task_names_its_parent_and_the_parent_lists_it(world, client_for, accepted):
+    child = actions.split_task(
+        world.gjz_liaison, accepted, lead_unit=world.street, title="子任务甲", deadline=START
+    )
+    client = client_for(world.office)
+    page = client.get(url("task", child)).content.decode()
+    parent_link = f'<a href="{url("task", accepted)}">梳理营商环境问题清单</a>'
+    assert page.count(parent_link) == 2  # the breadcrumbs and the details
+    page = client.get(url("task", accepted)).content.decode()
+    assert (
+        f'<tr><td><a href="{url("task", child)}">子任务甲</a></td><td>{world.street.name}</td>'
+        '<td class="nowrap">2018-10-08</td><td><span class="badge blue">Assigned</span></td>'
+        '<td><span class="badge yellow">Yellow: deadline near or behind schedule</span></td>'
+        '<td class="num">0%</td></tr>'
+    ) in page
+    assert "Rolled up from the child tasks." in page
 
 
 def test_lead_unit_liaison_is_offered_accept_and_return_for_an_assigned_task(
