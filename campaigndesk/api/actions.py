@@ -7,9 +7,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from campaigndesk import clock
-from campaigndesk.core import writes
+from campaigndesk.core import generation, writes
 from campaigndesk.org import access
 from campaigndesk.org.models import User
 
@@ -52,10 +53,17 @@ def authenticate_key(raw_key: str) -> ApiToken | None:
     """The usable token with this key, with its person loaded, or None."""
     if not raw_key:
         return None
+    # The reference stamp rides along (core/generation.py): a script's request has no
+    # session read to carry it, and its grants then come from the process cache.
     token = (
-        ApiToken.objects.usable().select_related("user").filter(key_hash=hash_key(raw_key)).first()
+        ApiToken.objects.usable()
+        .select_related("user")
+        .filter(key_hash=hash_key(raw_key))
+        .annotate(reference_stamp=RawSQL(generation.STAMP_SUBQUERY, ()))  # noqa: S611 (a constant)
+        .first()
     )
     if token is not None:
+        generation.note(ApiToken.objects.db, token.reference_stamp)
         note_token_use(token)
     return token
 
