@@ -366,14 +366,29 @@ def _list_url(query: str = "") -> str:
     return f"{url}?{query}" if query else url
 
 
-def _counts(form: LedgerFilter, tasks: Any) -> stats.CappedCounts:
+STORED = "stored_lights"  # the page's rows carry the stored counts by light (see _counts)
+
+
+def _stored(form: LedgerFilter) -> dict[str, Any]:
+    """The stored figures' counts by light as a column of the page's rows query, when the
+    filter names a whole campaign: one query fewer than reading them apart."""
+    campaign = form.cleaned_data.get("campaign")
+    if campaign is None or form.narrows:
+        return {}
+    return {STORED: figures.stored_lights_subquery(form.user, campaign, clock.today())}
+
+
+def _counts(form: LedgerFilter, tasks: Any, rows: list[dict[str, Any]]) -> stats.CappedCounts:
     """The counts strip: a whole campaign's exact figures from the dashboard's stored
-    figures when they are current (one row), else at most COUNT_CAP + 1 matching tasks,
-    read by index for a person who sees some units only (60 ms down to 10 ms for a
-    district at city scale)."""
+    figures when they are current (one row, read with the page's `rows`), else at most
+    COUNT_CAP + 1 matching tasks, read by index for a person who sees some units only
+    (60 ms down to 10 ms for a district at city scale)."""
     campaign = form.cleaned_data.get("campaign")
     if campaign is not None and not form.narrows:
-        lights = figures.stored_lights(form.user, campaign, clock.today())
+        if rows:
+            lights = figures.lights_in_order(rows[0][STORED])
+        else:  # a page past the end: nothing read them
+            lights = figures.stored_lights(form.user, campaign, clock.today())
         if lights is not None:
             total = sum(lights.values())
             return stats.CappedCounts(by_light=lights, total=total, capped=False, cap=COUNT_CAP)
@@ -393,9 +408,9 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         tasks = form.queryset()
         sort_field = SORTS[form.sort_order][0]
-        rows = ledger_values(tasks, sort_field)
+        rows = ledger_values(tasks, sort_field, **_stored(form))
         page = keyset_page(rows, form.sort_order, request.GET.get("cursor"), size)
-        counts = _counts(form, tasks)
+        counts = _counts(form, tasks, page.items)
     else:
         page, counts = keyset_page(Task.objects.none(), "deadline", None, size), None
     sort = form.sort_order

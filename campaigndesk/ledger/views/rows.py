@@ -151,11 +151,11 @@ class CoUnitNames(Expression):
         return sql, params
 
 
-def ledger_values(tasks: QuerySet[Task], sort_field: str) -> QuerySet[Task]:
+def ledger_values(tasks: QuerySet[Task], sort_field: str, **more: Any) -> QuerySet[Task]:
     """`tasks` as the dicts `ledger_rows` reads (with their co-units), with the sort's
-    field for the cursor."""
+    field for the cursor, and `more` expressions by name."""
     fields = ROW_VALUES if sort_field in ROW_VALUES else (*ROW_VALUES, sort_field)
-    return tasks.values(*fields, co_unit_names=CoUnitNames())
+    return tasks.values(*fields, co_unit_names=CoUnitNames(), **more)
 
 
 def _co_units(found: str | None) -> list[tuple[str, str]]:
