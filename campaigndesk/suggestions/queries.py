@@ -177,8 +177,9 @@ def keyset_rows(
     the triage queue reads size + 1 rows of each part and keeps `size`, so model rows
     would be built for twice the rows it shows. On PostgreSQL the parts are one query,
     a UNION ALL of each part's own ordered and limited read (each still an index range
-    scan of one status); SQLite cannot order the parts of a compound query, so there it
-    is one query per part."""
+    scan of one status) whose first size + 1 rows the database sends; SQLite cannot
+    order the parts of a compound query, so there it is one query per part, merged
+    here."""
     field, desc = SORTS[sort]
     order = [f"-{field}", "-id"] if desc else [field, "id"]
     after = _decode(cursor, field) if cursor else None
@@ -192,12 +193,15 @@ def keyset_rows(
 
     reads = [first(part) for part in parts]
     if len(reads) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        rows = list(reads[0].union(*reads[1:], all=True))
-    else:
+        # The database merges the parts' (at most) size + 1 rows each and sends the
+        # first size + 1: half the rows to read in Python.
+        rows = list(reads[0].union(*reads[1:], all=True).order_by(*order)[: size + 1])
+    elif len(reads) > 1:
         rows = [row for read in reads for row in read]
-    if len(reads) > 1:
         rows.sort(key=lambda r: (r[at], r[pk_at]), reverse=desc)
-    rows = rows[: size + 1]
+        rows = rows[: size + 1]
+    else:
+        rows = list(reads[0])
     items = rows[:size]
     more = len(rows) > size
     next_cursor = _encode(items[-1][at], items[-1][pk_at]) if more else None

@@ -95,24 +95,28 @@ def _versions_and_stored(
     qn = connection.ops.quote_name
     models = qn(RoutingModel._meta.db_table)
     stored = qn(RoutingPrediction._meta.db_table)
-    rows_in = ", ".join(["%s"] * len(suggestion_ids))
     campaigns = list(campaign_ids)
-    campaign_q = (
-        f"(m.{qn('campaign_id')} IN ({', '.join(['%s'] * len(campaigns))}) "
-        f"OR m.{qn('campaign_id')} IS NULL)"
-        if campaigns
-        else f"m.{qn('campaign_id')} IS NULL"
-    )
+    if connection.vendor == "postgresql":
+        # One array each: psycopg caches the conversion of a statement with at most 50
+        # parameters, and a page has 50 suggestions.
+        rows_in, rows_params = "= ANY(%s)", [list(suggestion_ids)]
+        campaigns_in, campaign_params = "= ANY(%s)", [campaigns]
+    else:
+        rows_in = f"IN ({', '.join(['%s'] * len(suggestion_ids))})"
+        rows_params = list(suggestion_ids)
+        campaigns_in = f"IN ({', '.join(['%s'] * len(campaigns))})"
+        campaign_params = campaigns
     sql = (
         # Names come from the models; every value is a parameter.
         f"SELECT m.{qn('campaign_id')}, m.{qn('id')}, p.{qn('suggestion_id')}, "  # noqa: S608
         f"p.{qn('top')} FROM {models} m LEFT JOIN {stored} p "
-        f"ON p.{qn('model_id')} = m.{qn('id')} AND p.{qn('suggestion_id')} IN ({rows_in}) "
-        f"WHERE m.{qn('is_active')} AND m.{qn('target')} = %s AND {campaign_q} "
+        f"ON p.{qn('model_id')} = m.{qn('id')} AND p.{qn('suggestion_id')} {rows_in} "
+        f"WHERE m.{qn('is_active')} AND m.{qn('target')} = %s "
+        f"AND (m.{qn('campaign_id')} {campaigns_in} OR m.{qn('campaign_id')} IS NULL) "
         f"ORDER BY m.{qn('created_at')} DESC, m.{qn('id')} DESC"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*suggestion_ids, Target.UNIT.value, *campaigns])
+        cursor.execute(sql, [*rows_params, Target.UNIT.value, *campaign_params])
         rows = cursor.fetchall()
     versions: dict[int | None, int] = {}
     found: dict[int, tuple[int, Any]] = {}

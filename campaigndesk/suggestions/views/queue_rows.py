@@ -14,15 +14,18 @@ sends that field's own action, never a hint's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
 from django import forms
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.forms.utils import flatatt
 from django.middleware.csrf import get_token
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -231,6 +234,24 @@ def filter_fields(form: forms.Form) -> SafeString:
 # --- the rows ----------------------------------------------------------------------------------
 
 
+@functools.cache
+def _urls(_prefix: str) -> tuple[str, str, str, str]:
+    """The rows' URLs (escaped), reversed once per process and script prefix: the
+    suggestion page without its id, routing, duplicate and out of scope."""
+    return (
+        reverse("suggestions:detail", args=[1])[: -len("1/")],
+        e(reverse("suggestions:queue_route")),
+        e(reverse("suggestions:queue_duplicate")),
+        e(reverse("suggestions:queue_out_of_scope")),
+    )
+
+
+@receiver(setting_changed)
+def _forget_urls(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"ROOT_URLCONF", "FORCE_SCRIPT_NAME"}:
+        _urls.cache_clear()
+
+
 class RowWriter:
     """Plain string formatting: every dynamic value goes through the standard library's
     `html.escape` once (what Django's `escape` calls, without its lazy-string wrapper),
@@ -243,13 +264,10 @@ class RowWriter:
     ):
         self.shows_hints = shows_hints
         self.where = where
-        self.detail = reverse("suggestions:detail", args=[1])[: -len("1/")]
+        self.detail, self.route, self.duplicate, self.out_of_scope = _urls(get_script_prefix())
         csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(get_token(request))}">'
         # What opens each small form: the CSRF field and the filter to go back to.
         self.head = f'{csrf}\n<input type="hidden" name="query" value="{e(query)}">'
-        self.route = e(reverse("suggestions:queue_route"))
-        self.duplicate = e(reverse("suggestions:queue_duplicate"))
-        self.out_of_scope = e(reverse("suggestions:queue_out_of_scope"))
         self.badges: dict[str, str] = {}
         self.t = {
             key: e(text)
