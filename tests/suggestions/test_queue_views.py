@@ -396,6 +396,85 @@ def test_queue_shows_hints_of_every_provider_with_duplicates_as_links(
     assert "91% alike" in page
 
 
+def row_of(page: str, s: Suggestion) -> str:
+    row = page[page.index(f">{s.tracking_number}<") :]
+    return row[: row.index("</tr>")]
+
+
+def test_a_rows_hints_are_buttons_of_one_form_that_route_and_merge(
+    world, client_for, category, monkeypatch
+):
+    """A row's guessed units and possible duplicates share one form (one CSRF field),
+    each button sending its own unit or tracking number; the typed-in route and the
+    duplicate or out-of-scope form stay apart, so Enter in a field never sends a hint."""
+    original = submit(world, "原建议")
+    s = submit(world, "新建议", category=category)
+
+    def learned(page):
+        return {
+            p.pk: hints.Hint(
+                units=[hints.UnitGuess(world.ganjingzi, 0.82)],
+                duplicates=[hints.DuplicateGuess(original, 0.91)],
+            )
+            for p in page
+            if p.pk == s.pk
+        }
+
+    monkeypatch.setattr(hints, "HINT_PROVIDERS", [hints.by_category, learned])
+    client = client_for(world.office)
+    row = row_of(page_of(client.get(QUEUE, {"q": "新建议"})), s)
+    assert row.count("<form ") == 3
+    assert row.count('name="csrfmiddlewaretoken"') == 3
+    hints_form = row[row.index("<form ") : row.index("</form>")]
+    for unit in (world.ganjingzi, world.bureau):
+        assert f'name="unit" value="{unit.code}"' in hints_form
+    queue_duplicate = reverse("suggestions:queue_duplicate")
+    assert f'name="original" value="{original.tracking_number}"' in hints_form
+    assert f'formaction="{queue_duplicate}"' in hints_form
+    assert '<input type="text"' not in hints_form and "required" not in hints_form
+    # The last form: Enter in the tracking number marks the duplicate (its first
+    # button); closing as out of scope skips the browser's check of that number.
+    last = row[row.rindex("<form ") :]
+    assert last.index("Mark as a duplicate") < last.index("Close as out of scope")
+    assert f'formaction="{reverse("suggestions:queue_out_of_scope")}" formnovalidate' in last
+    assert 'for="original-' in last and 'for="note-' in last
+    # What each button sends: the row's suggestion and the button's own value.
+    query = "q=%E6%96%B0%E5%BB%BA%E8%AE%AE"
+    response = client.post(
+        queue_duplicate,
+        {"suggestion": s.pk, "original": original.tracking_number, "query": query},
+        follow=True,
+    )
+    assert f"{s.tracking_number} was marked as a duplicate of" in messages_of(response)[0]
+    assert response.redirect_chain[-1][0] == f"{QUEUE}?{query}"
+    response = client.post(
+        reverse("suggestions:queue_out_of_scope"),
+        {"suggestion": original.pk, "original": "", "note": ""},
+        follow=True,
+    )
+    assert any("outside the campaign's remit" in m for m in messages_of(response))
+    assert fresh(original).status == Status.RECEIVED
+
+
+def test_the_filter_bar_keeps_its_choices_labels_and_errors(world, client_for, category):
+    submit(world, category=category)
+    client = client_for(world.office)
+    page = page_of(client.get(QUEUE, {"category": category.pk, "status": "reopened"}))
+    bar = page[page.index('<form class="filters"') :]
+    bar = bar[: bar.index("</form>")]
+    assert '<label for="id_category">Category:</label>' in bar
+    assert f'<option value="{category.pk}" selected>{category.name}</option>' in bar
+    assert '<legend>Status</legend><div id="id_status">' in bar
+    assert 'value="reopened" id="id_status_1" checked> Reopened after a complaint' in bar
+    assert 'placeholder="Tracking number or words"' in bar
+    assert bar.count("data-autosubmit") == 5
+    # A choice not listed (another campaign's category, a made-up campaign) is an error
+    # of the filter, as the model selects said it.
+    other = client.get(QUEUE, {"campaign": 999999})
+    assert other.context["page"].items == []
+    assert "Select a valid choice." in page_of(other)
+
+
 def test_queue_without_hint_providers_shows_no_hint_column(world, client_for, monkeypatch):
     submit(world)
     monkeypatch.setattr(hints, "HINT_PROVIDERS", [])
