@@ -17,11 +17,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from campaigndesk.core import generation
 from campaigndesk.core.bilingual import current_is_english
 from campaigndesk.core.paging import paginate
 
@@ -244,6 +247,21 @@ def _manages_people(user) -> bool:
 def person_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     access.require(user, "org.view_people")
+    # Everything the list shows is people, units and grants, and who looks (their grants
+    # and rules): the body is kept per viewer, language and query until any of those
+    # tables changes (core/generation.py), so paging back and forth reads nothing.
+    key = (user.pk, translation.get_language(), request.GET.urlencode())
+    body = generation.cached(
+        "org.person_list", key, lambda: _person_list_body(request), limit=PAGE_CACHE_LIMIT
+    )
+    return render(request, "org/person_list.html", {"body": body})
+
+
+PAGE_CACHE_LIMIT = 500  # rendered bodies of 10-40 kB
+
+
+def _person_list_body(request: HttpRequest) -> SafeString:
+    user = request.user
     form = PersonFilterForm(request.GET, actor=user)
     valid = form.is_valid()
     include_inactive = valid and bool(form.cleaned_data.get("inactive"))
@@ -259,9 +277,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
             people = people.filter(Exists(RoleGrant.objects.filter(user=OuterRef("pk"), role=role)))
     page = paginate(request, people.order_by("unit__path", "username"))
     rows = _person_rows(user, page)
-    return render(
-        request,
-        "org/person_list.html",
+    return render_to_string(
+        "org/_person_list_body.html",
         {
             "form": form,
             "page": page,
@@ -270,6 +287,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "filtered": bool(form.data),
             "can_create": _manages_people(user),
         },
+        request=request,
     )
 
 

@@ -51,6 +51,27 @@ def test_people_list_query_count_does_not_grow_with_rows(
     assert len(response.context["rows"]) == n + 9
 
 
+def test_the_people_list_is_kept_per_viewer_until_people_change(
+    world, client_for, django_assert_num_queries
+):
+    add_people(world, 10)
+    office = client_for(world.office)
+    first = office.get(reverse("org:person_list"), {"per_page": 200}).content.decode()
+    # The same list again: only the session and the reference stamp are read.
+    with django_assert_num_queries(1):
+        again = office.get(reverse("org:person_list"), {"per_page": 200}).content.decode()
+    assert again.count("<tr>") == first.count("<tr>") == 10 + 9 + 1  # and the header row
+    # Another query, another viewer: each their own page, with what they may see.
+    liaison = client_for(world.zs_liaison).get(reverse("org:person_list")).content.decode()
+    assert "q0001" not in liaison
+    # A renamed person, however written, shows at once.
+    type(world.office).objects.filter(username="q0001").update(full_name="Renamed Person")
+    assert (
+        "Renamed Person"
+        in office.get(reverse("org:person_list"), {"per_page": 200}).content.decode()
+    )
+
+
 @pytest.mark.parametrize("n", [10, 100])
 def test_unit_page_query_count_does_not_grow_with_its_people(
     world, client_for, django_assert_num_queries, n
