@@ -252,7 +252,14 @@ def _parts(m: dict[str, Any], today: dt.date):
             s2=F("title_en"),
         ),
         _part(Phase.objects.filter(pk=m["phase"]), PHASE, s1=F("name_zh"), s2=F("name_en")),
-        _part(Task.objects.filter(pk=m["parent"]), PARENT, pk=F("id"), s1=F("title")),
+        _part(
+            Task.objects.filter(pk=m["parent"]),
+            PARENT,
+            pk=F("id"),
+            ref=F("lead_unit_id"),
+            s1=F("title"),
+            s2=F("lead_unit__path"),
+        ),
         _part(PlanMeasure.objects.filter(pk=m["measure"]), MEASURE, n1=F("plan_id")),
     ]
 
@@ -447,7 +454,8 @@ class Extras:
 
 
 def read(task: Task, today: dt.date) -> Extras:
-    """One query: the task's lists and the names its page shows (see the module's doc)."""
+    """One query: the task's lists and the names its page shows (see the module's doc).
+    It also fills in `task.parent` (see `_prime_parent`)."""
     campaign = task.campaign
     values = {
         "task": task.pk,
@@ -508,6 +516,7 @@ def read(task: Task, today: dt.date) -> Extras:
             out.phase = _bilingual(s1, s2)
         elif k == PARENT:
             out.parent = {"pk": pk, "title": s1}
+            _prime_parent(task, pk, s1, ref, s2)
         elif k == MEASURE:
             out.plan_id = n1
 
@@ -526,6 +535,20 @@ def read(task: Task, today: dt.date) -> Extras:
     if country is not None:
         out.workdays = _workdays(campaign, country, overrides)
     return out
+
+
+def _prime_parent(task: Task, pk: int, title: str, unit_pk: int, unit_path: str) -> None:
+    """Give `task.parent` and its lead unit what the page's rules and forms read of them
+    (ledger.edit_task, the reassign form: the unit's id and path), so that they cost no
+    query; any other field loads when read, as a deferred field does."""
+    if Task.parent.field.is_cached(task):
+        return
+    db = connection.alias
+    parent = Task.from_db(db, ["id", "title", "lead_unit_id"], [pk, title, unit_pk])
+    Task.lead_unit.field.set_cached_value(
+        parent, Unit.from_db(db, ["id", "path"], [unit_pk, unit_path])
+    )
+    Task.parent.field.set_cached_value(task, parent)
 
 
 def _workdays(campaign: Any, country: str, overrides: dict[dt.date, bool]) -> Workdays:

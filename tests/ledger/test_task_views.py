@@ -835,6 +835,23 @@ def test_task_page_query_count_is_the_same_for_2_and_20_reports(
     assert f"p{periods[0].number}.pdf" in page and f"第{periods[-1].number}期" in page
 
 
+def test_a_liaison_on_a_child_task_reads_its_parent_with_the_page(
+    world, client_for, accepted, monkeypatch
+):
+    # The edit rule and the reassign form read the parent's lead unit: it comes with the
+    # page's lists, not in two more queries (the parent, then its unit).
+    child = actions.split_task(
+        world.gjz_liaison, accepted, lead_unit=world.street, title="子任务甲", deadline=START
+    )
+    client = client_for(world.gjz_liaison)
+    client.get(url("task", child))  # warm the content-type cache
+    response, queries = _page_queries(client, child, monkeypatch)
+    assert response.context["offers"]["edit"]  # a unit edits the child task it split off
+    # 1 the task, 2 its lists and names, 3 the history records, 4-9 the campaign, key
+    # task, phase, parent task, unit and person the child's creation names.
+    assert len(queries) == 9, "\n".join(q[:150] for q in queries)
+
+
 @pytest.mark.parametrize("n", [2, 25])
 def test_task_page_query_count_is_the_same_for_2_and_25_reminders(
     world, client_for, task, monkeypatch, n
