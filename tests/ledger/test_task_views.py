@@ -835,6 +835,24 @@ def test_task_page_query_count_is_the_same_for_2_and_20_reports(
     assert f"p{periods[0].number}.pdf" in page and f"第{periods[-1].number}期" in page
 
 
+def test_the_page_shows_the_first_100_children_by_deadline(world, client_for, accepted):
+    first = actions.split_task(
+        world.gjz_liaison, accepted, lead_unit=world.street, title="子任务", deadline=START
+    )
+    copies = []
+    for i in range(100):  # copies of the first, due a day later each (written directly)
+        copy = Task.objects.get(pk=first.pk)
+        copy.pk, copy.title = None, f"子任务{i:03d}"
+        copy.deadline = START + dt.timedelta(days=1 + i // 2)
+        copies.append(copy)
+    Task.objects.bulk_create(copies)
+    response = client_for(world.office).get(url("task", accepted))
+    shown = response.context["children"]
+    assert len(shown) == 100 and response.context["more_children"]
+    assert [c.title for c in shown] == ["子任务"] + [f"子任务{i:03d}" for i in range(99)]
+    assert "Showing the first 100 child tasks." in response.content.decode()
+
+
 def test_a_liaison_on_a_child_task_reads_its_parent_with_the_page(
     world, client_for, accepted, monkeypatch
 ):
