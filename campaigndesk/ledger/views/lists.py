@@ -19,9 +19,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, Value
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -395,6 +397,158 @@ def _counts(form: LedgerFilter, tasks: Any, rows: list[dict[str, Any]]) -> stats
     return stats.capped_light_counts(figures.indexed(tasks, form.user), COUNT_CAP)
 
 
+@functools.cache
+def _results_parts(language: str | None, can_remind: bool) -> dict[str, str]:
+    """The results part's fixed markup, translated once per language: its table head,
+    labels and buttons (forty template tags a page otherwise)."""
+    esc = html.escape
+    select = (
+        f'<th scope="col"><span class="visually-hidden">{esc(_("Select"))}</span></th>'
+        if can_remind
+        else ""
+    )
+    heads = "".join(
+        f'\n          <th scope="col"{extra}>{esc(label)}</th>'
+        for label, extra in (
+            (_("No."), ' class="num"'),
+            (_("Task"), ""),
+            (_("Lead unit"), ""),
+            (_("Co-responsible units"), ""),
+            (_("Responsible leader"), ""),
+            (_("Deadline"), ""),
+            (_("Progress"), ""),
+            (_("Status"), ""),
+            (_("Light"), ""),
+            (_("Flags"), ""),
+        )
+    )
+    try:
+        export = reverse("ledger:export")
+    except NoReverseMatch:
+        export = ""
+    return {
+        "table": (
+            '<div class="table-wrap" tabindex="0" role="region"'
+            f' aria-label="{esc(_("Tasks"))}">\n    <table class="data">\n      <thead>\n'
+            f"        <tr>\n          {select}{heads}\n        </tr>\n      </thead>\n"
+            "      <tbody>\n      "
+        ),
+        "table_end": "\n      </tbody>\n    </table>\n  </div>",
+        "empty": f'<p class="empty">{esc(_("No task matches this filter."))}</p>',
+        "sort": esc(_("Sort")),
+        "pages": esc(_("Pages")),
+        "first": esc(_("First page")),
+        "next": esc(_("Next page")),
+        "remind_summary": esc(_("Remind units (催办)")),
+        "remind_action": esc(reverse("ledger:bulk_remind")),
+        "remind_buttons": (
+            '<div class="buttons">\n        <button type="submit" class="btn primary"'
+            f' name="scope" value="selected">{esc(_("Remind the ticked tasks"))}</button>\n'
+            '        <button type="submit" class="btn" name="scope" value="all" data-confirm="'
+            f'{esc(_("Remind every open task matching this filter?"))}">'
+            f"{esc(_('Remind every open task matching the filter'))}</button>\n      </div>"
+        ),
+        "export": esc(export),
+        "export_label": esc(_("Export to Excel")),
+        "import": (
+            f'<a class="btn" href="{esc(reverse("ledger:import"))}">'
+            f"{esc(_('Import from Excel'))}</a>"
+        ),
+        "save_action": esc(reverse("ledger:filter_save")),
+        "save_fields": (
+            '<div class="field"><label for="id_saved_filter_name">'
+            f"{esc(_('Name for this filter'))}</label>"
+            '<input type="text" id="id_saved_filter_name" name="name" maxlength="60" required>'
+            "</div>\n"
+            f'      <button type="submit" class="btn">{esc(_("Save this filter"))}</button>'
+        ),
+    }
+
+
+def results_html(request: HttpRequest, context: dict[str, Any]) -> SafeString:
+    """The list's results part for a valid filter (counts, sort, reminders, the table,
+    the pager and the actions), the markup list.html had, built here: its template
+    tags cost more than the rows. Every value is escaped here."""
+    esc = html.escape
+    can_remind, page, counts = context["can_remind"], context["page"], context["counts"]
+    fixed = _results_parts(translation.get_language(), bool(can_remind))
+    token = esc(get_token(request))
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    query = esc(context["query"])
+    if counts.capped:
+        total = _("More than %(cap)s tasks match this filter.") % {"cap": localize(counts.cap)}
+    else:
+        total = ngettext(
+            "%(total)s task matches this filter.",
+            "%(total)s tasks match this filter.",
+            counts.total,
+        ) % {"total": localize(counts.total)}
+    lights = []
+    for link in context["light_links"]:
+        label = str(link["label"])
+        if not counts.capped:
+            label = _("%(light)s: %(number)s") % {"light": label, "number": localize(link["count"])}
+        url = esc(link["url"])
+        lights.append(
+            f'\n      <a class="badge {esc(link["light"])}" href="{url}" hx-get="{url}">'
+            f"{esc(label)}</a>"
+        )
+    current = ' aria-current="page"'
+    sorts = "".join(
+        f'<a href="{esc(link["url"])}" hx-get="{esc(link["url"])}"'
+        f"{current if link['current'] else ''}>{esc(str(link['label']))}</a>"
+        for link in context["sort_links"]
+    )
+    parts = [
+        f'\n  <p class="counts" aria-live="polite">\n      {esc(total)}{"".join(lights)}\n  </p>',
+        f'\n  <nav class="tabs" aria-label="{fixed["sort"]}">{sorts}</nav>',
+    ]
+    if can_remind and page.items:
+        helptext = _(
+            "Tick tasks in the table, or remind every open task matching the filter (at most "
+            "%(max)s at once). A task reminded in the last minute is not reminded again."
+        ) % {"max": localize(context["remind_max"])}
+        parts.append(
+            '\n  <details class="no-print">\n'
+            f"    <summary>{fixed['remind_summary']}</summary>\n"
+            '    <form id="remind-form" class="stacked" method="post"'
+            f' action="{fixed["remind_action"]}">\n      {csrf}\n'
+            f'      <input type="hidden" name="query" value="{query}">\n'
+            f'      <div class="field">{context["remind_message"]}</div>\n'
+            f'      <p class="helptext">{esc(helptext)}</p>\n'
+            f"      {fixed['remind_buttons']}\n    </form>\n  </details>"
+        )
+    if page.items:
+        parts.append(f"\n  {fixed['table']}{context['rows']}{fixed['table_end']}")
+    else:
+        parts.append(f"\n  {fixed['empty']}")
+    next_url = context["next_url"]
+    if page.has_previous or next_url:
+        links = ""
+        if page.has_previous:
+            url = esc(context["list_url"])
+            links += f'<a href="{url}" hx-get="{url}" rel="first">{fixed["first"]}</a>'
+        if next_url:
+            url = esc(next_url)
+            links += f'\n    <a href="{url}" hx-get="{url}" rel="next">{fixed["next"]}</a>'
+        parts.append(
+            f'\n  <nav class="pager" aria-label="{fixed["pages"]}">\n    {links}\n  </nav>'
+        )
+    export = ""
+    if fixed["export"]:
+        href = f"{fixed['export']}?{query}" if query else fixed["export"]
+        export = f'<a class="btn" href="{href}">{fixed["export_label"]}</a>'
+    parts.append(
+        '\n  <div class="actions no-print">\n'
+        f"    {export}\n    {fixed['import']}\n"
+        f'    <form class="filters" method="post" action="{fixed["save_action"]}">\n'
+        f"      {csrf}\n"
+        f'      <input type="hidden" name="query" value="{query}">\n'
+        f"      {fixed['save_fields']}\n    </form>\n  </div>\n"
+    )
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
+
+
 @require_safe
 @login_required
 def ledger_list(request: HttpRequest) -> HttpResponse:
@@ -447,6 +601,8 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
         "remind_message": blank_message(),
         "remind_max": reminders.MAX_MANUAL_BATCH,
     }
+    if counts is not None:
+        context["results"] = results_html(request, context)
     template = "ledger/lists/list.html"
     if is_htmx(request):
         # The results, and the filter bar out of band: a light or sort link changes the
