@@ -61,6 +61,7 @@ from .models import (
     TaskStatus,
 )
 from .models.notices import Escalation, ReminderKind
+from .models.tasks import WORKING_STATUSES
 from .workdays import Workdays
 
 CHILDREN_SHOWN = 100
@@ -131,27 +132,27 @@ def _person(prefix: str) -> dict[str, Any]:
 
 
 def _part(queryset, kind: int, *, first: tuple[tuple[str, ...], int] | None = None, **columns):
-    """One part of the union: `columns` by name, the others typed NULLs; with `first`
-    (an order and a count), only that many rows in that order."""
+    """One part of the union and its kind: `columns` by name, the others typed NULLs;
+    with `first` (an order and a count), only that many rows in that order."""
     exprs = {"k": Value(kind, output_field=IntegerField())}
     for name, output in list(COLUMNS.items())[1:]:
         exprs[name] = columns.get(name) or Cast(Value(None), output)
     named = {f"c_{name}": expr for name, expr in exprs.items()}
     if first is None:
-        return queryset.order_by().annotate(**named).values_list(*named)
+        return kind, queryset.order_by().annotate(**named).values_list(*named)
     order, count = first
     if connection.features.supports_slicing_ordering_in_compound:
-        return queryset.annotate(**named).order_by(*order).values_list(*named)[:count]
+        return kind, queryset.annotate(**named).order_by(*order).values_list(*named)[:count]
     # SQLite allows no ORDER BY or LIMIT in a part of a UNION: the rows' ids come from a
     # subquery that has them.
     ids = queryset.order_by(*order).values("pk")[:count]
     rows = queryset.model.objects.filter(pk__in=ids)
-    return rows.order_by().annotate(**named).values_list(*named)
+    return kind, rows.order_by().annotate(**named).values_list(*named)
 
 
-def _parts(m: dict[str, Any], today: dt.date):
+def _parts(m: dict[str, Any], today: dt.date, kinds: frozenset[int]):
     task = m["task"]
-    return [
+    parts = [
         _part(
             Task.objects.filter(parent_id=task),
             CHILD,
@@ -262,6 +263,7 @@ def _parts(m: dict[str, Any], today: dt.date):
         ),
         _part(PlanMeasure.objects.filter(pk=m["measure"]), MEASURE, n1=F("plan_id")),
     ]
+    return [part for kind, part in parts if kind in kinds]
 
 
 @dataclass(frozen=True)
@@ -307,14 +309,34 @@ class _Compiled:
 
 
 @functools.cache
-def _lists_query(vendor: str) -> _Compiled:
-    """The union, compiled once per process: its fourteen parts cost more to compile
-    than to run."""
-    first, *others = _parts(_MARKERS, _TODAY_MARKER)
+def _lists_query(vendor: str, kinds: frozenset[int]) -> _Compiled:
+    """The union of the parts of `kinds`, compiled once per process: its parts cost more
+    to compile than to run."""
+    first, *others = _parts(_MARKERS, _TODAY_MARKER, kinds)
     compiled = _Compiled.of(first.union(*others, all=True))
-    if _Slot("today") not in compiled.params:
+    if PERIOD in kinds and _Slot("today") not in compiled.params:
         raise RuntimeError("the task page's query lost its date parameter")
     return compiled
+
+
+def _kinds(task: Task) -> frozenset[int]:
+    """The parts the task needs: a part that cannot have rows is left out of the query
+    rather than planned by PostgreSQL for nothing (a join to plan for a parent the task
+    does not have)."""
+    kinds = {CHILD, CO_UNIT, MILESTONE, EVIDENCE, REPORT_FILE, REMINDER, REPORT}
+    if task.status in WORKING_STATUSES:
+        kinds.add(PERIOD)
+    if task.is_open:  # the working days left, or overdue
+        kinds |= {CALENDAR, CALENDAR_DAY}
+    for kind, ref in (
+        (KEY_TASK, task.key_task_id),
+        (PHASE, task.phase_id),
+        (PARENT, task.parent_id),
+        (MEASURE, task.measure_id),
+    ):
+        if ref is not None:
+            kinds.add(kind)
+    return frozenset(kinds)
 
 
 _TASK_FIELDS = [f.attname for f in Task._meta.concrete_fields]
@@ -467,7 +489,7 @@ def read(task: Task, today: dt.date) -> Extras:
         "measure": task.measure_id,
         "today": connection.ops.adapt_datefield_value(today),
     }
-    rows = _lists_query(connection.vendor).rows(values)
+    rows = _lists_query(connection.vendor, _kinds(task)).rows(values)
 
     out = Extras()
     co_units: list[tuple[str, str]] = []
