@@ -1,12 +1,13 @@
-"""What the task page reads besides the task itself, in one query, and its lists as HTML.
+"""What the task page reads, in two queries, and its lists as HTML.
 
 The page shows a dozen small things about one task: its children, co-units,
 milestones, files, reminders, reports and their files, the current reporting period,
 the calendar's days, the names of its key task, phase and parent. Read one query each,
 they were nine round trips and as many ORM compilations, most of a page request at
 city scale on PostgreSQL. Here they are one UNION ALL of plain values, its SQL
-compiled by the ORM once per process (see `_sql`), and the repeated rows are written
-in Python rather than through template includes, once per row.
+compiled by the ORM once per process (`_lists_query`), and the repeated rows are
+written in Python rather than through template includes, once per row. The task itself
+comes first, by SQL compiled once too (`load_task`).
 
 Every list is read whole or cut in the database (children, reminders), so the page's
 query count does not grow with them.
