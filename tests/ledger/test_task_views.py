@@ -224,6 +224,8 @@ def test_liaison_of_another_district_gets_404_for_a_ganjingzi_task(world, client
 
 def test_unknown_task_is_404(world, client_for):
     assert client_for(world.office).get(reverse("ledger:task", args=[999999])).status_code == 404
+    too_big = reverse("ledger:task", args=[2**70])
+    assert client_for(world.office).get(too_big).status_code == 404
 
 
 def test_anonymous_visitor_is_sent_to_sign_in_from_the_task_page(world, client_for, task):
