@@ -21,8 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from campaigndesk import clock
@@ -149,6 +149,21 @@ def _prepare(
     return listed
 
 
+def _filter_bar(form: QueueFilter, listed: dict[str, dict[int, tuple[Any, ...]]]) -> str:
+    """The filter bar's fields, drawn once per language, filter and list of categories
+    until a campaign, key task or unit changes (the other lists follow the stamp of
+    core/generation.py; the categories, read each time, are part of the key)."""
+    data = form.data
+    key = (
+        get_language(),
+        tuple((name, tuple(data.getlist(name))) for name in form.fields),
+        tuple(listed["category"].values()),
+    )
+    return generation.cached(
+        "suggestions.queue.filter_bar", key, lambda: filter_fields(form), limit=200
+    )
+
+
 # What a queue row shows (queue_rows.py) and the hint providers read (title and text, the
 # campaign, the category): the answer and the other long texts stay in the database.
 ROW_FIELDS = (
@@ -215,11 +230,12 @@ _over_cap: dict[tuple[int, str], float] = {}
 
 
 def queue_count(user: Any, query: str, qs: Any) -> tuple[int, bool]:
+    """`qs` may be a callable returning the queryset: it is built only to count."""
     key = (user.pk, query)
     now = time.monotonic()
     if _over_cap.get(key, 0.0) > now:
         return COUNT_CAP, True
-    count = capped_count(qs)
+    count = capped_count(qs() if callable(qs) else qs)
     if count[1]:
         if len(_over_cap) >= 1000:
             _over_cap.clear()
@@ -254,7 +270,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         # not for the extra rows each status part read.
         items = [Suggestion.from_db(db, ROW_FIELDS, row) for row in read.rows]
         page = KeysetPage(items=items, next_cursor=read.next_cursor, has_previous=read.has_previous)
-        count = queue_count(user, query, form.queryset())
+        count = queue_count(user, query, form.queryset)
     else:
         page = KeysetPage(items=[], next_cursor=None, has_previous=False)
     where = _where(page.items, listed, units, english)
@@ -264,7 +280,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     shows_hints = has_providers()
     context = {
         "form": form,
-        "filter_fields": filter_fields(form),
+        "filter_fields": _filter_bar(form, listed),
         "page": page,
         "rows": rows,
         "rows_html": rows_html(request, rows, query, shows_hints, where),
@@ -440,7 +456,6 @@ def overdue(request: HttpRequest) -> HttpResponse:
         rows.append({"s": s, "days": calendars[s.campaign_id].count_between(s.answer_due, today)})
     context = {
         "form": form,
-        "filter_fields": filter_fields(form),
         "page": page,
         "rows": rows,
         "today": today,

@@ -294,6 +294,7 @@ class RowWriter:
             "alike": _("%(percent)s%% alike"),
         }
         self.channels: dict[str, str] = {}
+        self.guesses: dict[tuple[int, Any], str] = {}
         self.unit_names: dict[int, str] = {}
 
     def _detail(self, pk: int) -> str:
@@ -312,20 +313,26 @@ class RowWriter:
         return self.badges[s.status]
 
     def _guess(self, guess: Any) -> str:
-        unit = guess.unit
-        name = self.unit_names.get(unit.pk)
-        if name is None:
-            name = self.unit_names[unit.pk] = unit.name
-        percent = guess.percent
-        if percent is not None:
-            label = self.p["to_percent"] % {"unit": name, "percent": percent}
-        else:
-            label = self.p["to_basis"] % {"unit": name, "basis": guess.basis}
-        # One button a guess, in its own line as the forms it replaces were.
-        return (
-            f'<div><button type="submit" name="unit" value="{e(unit.code)}" class="btn">'
-            f"{e(label)}</button></div>"
-        )
+        unit, confidence = guess.unit, guess.confidence
+        # The same unit at the same figure (or on the same basis, a lazy text) recurs
+        # down a page: drawn once.
+        key = (unit.pk, confidence if isinstance(confidence, int | float) else id(confidence))
+        found = self.guesses.get(key)
+        if found is None:
+            name = self.unit_names.get(unit.pk)
+            if name is None:
+                name = self.unit_names[unit.pk] = unit.name
+            percent = guess.percent
+            if percent is not None:
+                label = self.p["to_percent"] % {"unit": name, "percent": percent}
+            else:
+                label = self.p["to_basis"] % {"unit": name, "basis": guess.basis}
+            # One button a guess, in its own line as the forms it replaces were.
+            found = self.guesses[key] = (
+                f'<div><button type="submit" name="unit" value="{e(unit.code)}" class="btn">'
+                f"{e(label)}</button></div>"
+            )
+        return found
 
     def _dup(self, dup: Any) -> str:
         o = dup.suggestion
