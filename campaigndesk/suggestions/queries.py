@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -166,6 +167,55 @@ class KeysetRows:
     has_previous: bool
 
 
+def keyset_reads(
+    parts: Sequence[QuerySet[Suggestion]],
+    sort: str,
+    cursor: str | None,
+    size: int,
+    fields: Sequence[str],
+) -> list[QuerySet[Suggestion]]:
+    """The reads of `keyset_rows`, not yet run: one per part, or on PostgreSQL one."""
+    field, desc = SORTS[sort]
+    order = [f"-{field}", "-id"] if desc else [field, "id"]
+    after = _decode(cursor, field) if cursor else None
+
+    def first(q: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
+        q = q.order_by(*order)
+        if after is not None:
+            q = q.filter(after_q(field, after[0], after[1], desc))
+        return q.values_list(*fields)[: size + 1]
+
+    reads = [first(part) for part in parts]
+    if len(reads) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        # The database merges the parts' (at most) size + 1 rows each and sends the
+        # first size + 1: half the rows to read in Python.
+        return [reads[0].union(*reads[1:], all=True).order_by(*order)[: size + 1]]
+    return reads
+
+
+def keyset_merge(
+    results: Sequence[Sequence[tuple[Any, ...]]],
+    sort: str,
+    cursor: str | None,
+    size: int,
+    fields: Sequence[str],
+) -> KeysetRows:
+    """The page from the rows of `keyset_reads` (in the same order)."""
+    field, desc = SORTS[sort]
+    at, pk_at = fields.index(field), fields.index("id")
+    if len(results) > 1:
+        rows = [row for result in results for row in result]
+        rows.sort(key=lambda r: (r[at], r[pk_at]), reverse=desc)
+    else:
+        rows = list(results[0]) if results else []
+    rows = rows[: size + 1]
+    items = rows[:size]
+    more = len(rows) > size
+    next_cursor = _encode(items[-1][at], items[-1][pk_at]) if more else None
+    has_previous = bool(cursor) and _decode(cursor, field) is not None
+    return KeysetRows(rows=items, next_cursor=next_cursor, has_previous=has_previous)
+
+
 def keyset_rows(
     parts: Sequence[QuerySet[Suggestion]],
     sort: str,
@@ -180,29 +230,53 @@ def keyset_rows(
     scan of one status) whose first size + 1 rows the database sends; SQLite cannot
     order the parts of a compound query, so there it is one query per part, merged
     here."""
-    field, desc = SORTS[sort]
-    order = [f"-{field}", "-id"] if desc else [field, "id"]
-    after = _decode(cursor, field) if cursor else None
-    at, pk_at = fields.index(field), fields.index("id")
+    reads = keyset_reads(parts, sort, cursor, size, fields)
+    return keyset_merge([list(read) for read in reads], sort, cursor, size, fields)
 
-    def first(q: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
-        q = q.order_by(*order)
-        if after is not None:
-            q = q.filter(after_q(field, after[0], after[1], desc))
-        return q.values_list(*fields)[: size + 1]
 
-    reads = [first(part) for part in parts]
-    if len(reads) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        # The database merges the parts' (at most) size + 1 rows each and sends the
-        # first size + 1: half the rows to read in Python.
-        rows = list(reads[0].union(*reads[1:], all=True).order_by(*order)[: size + 1])
-    elif len(reads) > 1:
-        rows = [row for read in reads for row in read]
-        rows.sort(key=lambda r: (r[at], r[pk_at]), reverse=desc)
-        rows = rows[: size + 1]
-    else:
-        rows = list(reads[0])
-    items = rows[:size]
-    more = len(rows) > size
-    next_cursor = _encode(items[-1][at], items[-1][pk_at]) if more else None
-    return KeysetRows(rows=items, next_cursor=next_cursor, has_previous=after is not None)
+@dataclass(frozen=True)
+class CompiledRead:
+    """A read compiled by the ORM once, to be run again as it is: its SQL, parameters
+    and the ORM's converters of its columns (SQLite's dates and times). `sql` is None
+    for a read that cannot match anything."""
+
+    sql: str | None
+    params: tuple[Any, ...]
+    converters: dict[int, tuple[list[Any], Any]]
+    alias: str
+
+    @classmethod
+    def of(cls, queryset: QuerySet[Any]) -> CompiledRead:
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return cls(None, (), {}, queryset.db)
+        columns = [col for col, _sql, _alias in compiler.select][: compiler.col_count]
+        return cls(sql, tuple(params), compiler.get_converters(columns), queryset.db)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        if self.sql is None:
+            return []
+        connection = connections[self.alias]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            rows = cursor.fetchall()
+        if not self.converters:
+            return rows
+        out = []
+        for row in rows:
+            row = list(row)
+            for i, (converters, expression) in self.converters.items():
+                for convert in converters:
+                    row[i] = convert(row[i], expression, connection)
+            out.append(tuple(row))
+        return out
+
+    def count(self) -> int:
+        """How many rows the read yields (it is limited, as the capped counts are)."""
+        if self.sql is None:
+            return 0
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({self.sql}) subquery", self.params)  # noqa: S608
+            return cursor.fetchone()[0]

@@ -12,6 +12,7 @@ message saying what happened or why it was refused.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -46,7 +47,7 @@ from ..forms import (
 )
 from ..hints import has_providers, hints_for
 from ..models import Category, Status, Suggestion
-from ..queries import KeysetPage, keyset_page, keyset_rows
+from ..queries import CompiledRead, KeysetPage, keyset_merge, keyset_page, keyset_reads
 from ..scan import escalated_to_office
 from .common import (
     clean_query,
@@ -149,16 +150,17 @@ def _prepare(
     return listed
 
 
+def _filter_key(form: QueueFilter) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The filter as given: each field's values."""
+    data = form.data
+    return tuple((name, tuple(data.getlist(name))) for name in form.fields)
+
+
 def _filter_bar(form: QueueFilter, listed: dict[str, dict[int, tuple[Any, ...]]]) -> str:
     """The filter bar's fields, drawn once per language, filter and list of categories
     until a campaign, key task or unit changes (the other lists follow the stamp of
     core/generation.py; the categories, read each time, are part of the key)."""
-    data = form.data
-    key = (
-        get_language(),
-        tuple((name, tuple(data.getlist(name))) for name in form.fields),
-        tuple(listed["category"].values()),
-    )
+    key = (get_language(), _filter_key(form), tuple(listed["category"].values()))
     return generation.cached(
         "suggestions.queue.filter_bar", key, lambda: filter_fields(form), limit=200
     )
@@ -230,12 +232,17 @@ _over_cap: dict[tuple[int, str], float] = {}
 
 
 def queue_count(user: Any, query: str, qs: Any) -> tuple[int, bool]:
-    """`qs` may be a callable returning the queryset: it is built only to count."""
+    """`qs`: the queryset, or a callable saying how many of its rows there are up to
+    COUNT_CAP + 1 (run only when the queue is not known to be over the cap)."""
     key = (user.pk, query)
     now = time.monotonic()
     if _over_cap.get(key, 0.0) > now:
         return COUNT_CAP, True
-    count = capped_count(qs() if callable(qs) else qs)
+    if callable(qs):
+        n = qs()
+        count = (min(n, COUNT_CAP), n > COUNT_CAP)
+    else:
+        count = capped_count(qs)
     if count[1]:
         if len(_over_cap) >= 1000:
             _over_cap.clear()
@@ -243,6 +250,29 @@ def queue_count(user: Any, query: str, qs: Any) -> tuple[int, bool]:
     else:
         _over_cap.pop(key, None)
     return count
+
+
+@dataclass(frozen=True)
+class _Reads:
+    page: list[CompiledRead]
+    count: CompiledRead
+
+
+def _compile(form: QueueFilter, cursor: str | None, size: int) -> _Reads:
+    reads = keyset_reads(form.parts(), "received", cursor, size, ROW_FIELDS)
+    counted = form.queryset().order_by().values("pk")[: COUNT_CAP + 1]
+    return _Reads([CompiledRead.of(r) for r in reads], CompiledRead.of(counted))
+
+
+def _reads(form: QueueFilter, user: Any, cursor: str | None, size: int) -> _Reads:
+    """The page's reads and the capped count, compiled by the ORM once per person,
+    filter, cursor and page size until a watched table changes (core/generation.py:
+    what the person sees follows their grants and units): building and compiling the
+    filter's querysets cost more than running them."""
+    key = (user.pk, _filter_key(form), cursor, size, COUNT_CAP)
+    return generation.cached(
+        "suggestions.queue.reads", key, lambda: _compile(form, cursor, size), limit=500
+    )
 
 
 def _back(request: HttpRequest, name: str = "suggestions:queue") -> HttpResponse:
@@ -264,13 +294,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     query = clean_query(data)
     count: tuple[int, bool] | None = None
     if form.is_valid():
-        read = keyset_rows(form.parts(), "received", request.GET.get("cursor"), size, ROW_FIELDS)
+        cursor = request.GET.get("cursor")
+        reads = _reads(form, user, cursor, size)
+        read = keyset_merge([r.rows() for r in reads.page], "received", cursor, size, ROW_FIELDS)
         db = Suggestion.objects.db
         # Model rows for the page only (the hint providers and the tests read them),
         # not for the extra rows each status part read.
         items = [Suggestion.from_db(db, ROW_FIELDS, row) for row in read.rows]
         page = KeysetPage(items=items, next_cursor=read.next_cursor, has_previous=read.has_previous)
-        count = queue_count(user, query, form.queryset)
+        count = queue_count(user, query, reads.count.count)
     else:
         page = KeysetPage(items=[], next_cursor=None, has_previous=False)
     where = _where(page.items, listed, units, english)
