@@ -59,6 +59,13 @@ def _badges_in(language: str | None) -> dict[str, str]:
     return badges
 
 
+@functools.lru_cache(maxsize=4096)
+def short_date(language: str | None, value: Any) -> str:
+    """A deadline as the rows show it, escaped, in `language` (the active one): formatted
+    once per process and language, not on every page (dozens of calls each)."""
+    return escape(date_format(value, "SHORT_DATE_FORMAT"))
+
+
 def _flags(task: dict[str, Any], words: dict[Any, str]) -> str:
     """The row's flag badges; `words` keeps each label translated once per page."""
     parts: list[str] = []
@@ -190,7 +197,7 @@ def ledger_rows(tasks: list[dict[str, Any]], selectable: bool) -> SafeString:
     def pick(zh: str, en: str) -> str:
         return (en or zh) if english else (zh or en)
 
-    dates: dict[Any, str] = {}
+    language = get_language()
     rows = []
     for number, task in enumerate(tasks, start=1):
         pk = task["id"]
@@ -208,11 +215,7 @@ def ledger_rows(tasks: list[dict[str, Any]], selectable: bool) -> SafeString:
             else ""
         )
         co_units = [escape(pick(zh, en)) for zh, en in _co_units(task["co_unit_names"])]
-        deadline = dates.get(task["deadline"])
-        if deadline is None:
-            deadline = dates[task["deadline"]] = escape(
-                date_format(task["deadline"], "SHORT_DATE_FORMAT")
-            )
+        deadline = short_date(language, task["deadline"])
         status = statuses.get(task["status"])
         if status is None:
             status = f'<span class="badge blue">{escape(task["status"])}</span>'
@@ -245,16 +248,12 @@ def workspace_items(tasks: Iterable[dict[str, Any]]) -> SafeString:
     dash = str(_DASH)
     due = _("%(unit)s, due %(date)s")
     english = current_is_english()
-    dates: dict[Any, str] = {}
+    language = get_language()
     items = []
     for task in tasks:
         zh, en = task["lead_unit__name_zh"], task["lead_unit__name_en"]
         unit = (en or zh) if english else (zh or en)
-        deadline = dates.get(task["deadline"])
-        if deadline is None:
-            deadline = dates[task["deadline"]] = escape(
-                date_format(task["deadline"], "SHORT_DATE_FORMAT")
-            )
+        deadline = short_date(language, task["deadline"])
         items.append(
             "<li>\n"
             f'        <a href="{task_url.format(task["id"])}">{escape(task["title"])}</a>\n'
