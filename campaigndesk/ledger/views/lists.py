@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import html
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from django import forms
 from django.contrib import messages
@@ -315,16 +316,24 @@ def filter_bar(form: LedgerFilter) -> SafeString:
     return mark_safe("\n".join(parts))  # noqa: S308 (every value and label escaped here)
 
 
-def _with(query: str, **changes: Any) -> str:
-    params = QueryDict(query, mutable=True)
-    for name, value in changes.items():
-        if value is None:
-            params.pop(name, None)
-        elif isinstance(value, (list, tuple)):
-            params.setlist(name, [str(v) for v in value])
-        else:
-            params[name] = str(value)
-    return params.urlencode()
+def _with(query: str | list[tuple[str, str]], **changes: Any) -> str:
+    """`query` (a query string, or its pairs parsed once) with `changes`: a value
+    replaces a parameter where it stood (as QueryDict does), a list its values, None
+    drops it. A dozen links a page: parsed once, not into a QueryDict per link."""
+    pairs = parse_qsl(query, keep_blank_values=True) if isinstance(query, str) else query
+    new = {
+        name: [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        for name, value in changes.items()
+        if value is not None
+    }
+    kept: list[tuple[str, str]] = []
+    for name, value in pairs:
+        if name not in changes:
+            kept.append((name, value))
+        elif name in new:
+            kept.extend((name, v) for v in new.pop(name))
+    kept.extend((name, v) for name, values in new.items() for v in values)
+    return urlencode(kept)
 
 
 class RemindMessage(forms.Form):
@@ -363,8 +372,8 @@ class RemindForm(RemindMessage):
         self.fields["task"].queryset = visible_tasks(user).select_related("campaign", "lead_unit")
 
 
-def _list_url(query: str = "") -> str:
-    url = reverse("ledger:list")
+def _list_url(query: str = "", url: str | None = None) -> str:
+    url = url or reverse("ledger:list")
     return f"{url}?{query}" if query else url
 
 
@@ -569,6 +578,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
         page, counts = keyset_page(Task.objects.none(), "deadline", None, size), None
     sort = form.sort_order
     can_remind = access.can(user, "ledger.supervise")
+    here, pairs = reverse("ledger:list"), parse_qsl(query, keep_blank_values=True)
     context = {
         "form": form,
         "bar": filter_bar(form),
@@ -580,7 +590,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
                 "light": light,
                 "label": stats.LIGHT_NAMES[light],
                 "count": counts.by_light[light] if counts else None,
-                "url": _list_url(_with(query, light=light, cursor=None)),
+                "url": _list_url(_with(pairs, light=light, cursor=None), here),
             }
             for light in stats.LIGHT_ORDER
             if light != Light.NONE
@@ -588,14 +598,16 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
         "sort_links": [
             {
                 "label": SORT_LABELS[key],
-                "url": _list_url(_with(query, sort=key)),
+                "url": _list_url(_with(pairs, sort=key), here),
                 "current": key == sort,
             }
             for key in SORTS
         ],
         "query": query,
-        "list_url": _list_url(query),
-        "next_url": _list_url(_with(query, cursor=page.next_cursor)) if page.next_cursor else None,
+        "list_url": _list_url(query, here),
+        "next_url": (
+            _list_url(_with(pairs, cursor=page.next_cursor), here) if page.next_cursor else None
+        ),
         "saved": saved_filters.filters_of(user),
         "can_remind": can_remind,
         "remind_message": blank_message(),
