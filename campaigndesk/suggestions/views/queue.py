@@ -111,6 +111,14 @@ def _key_task_rows(campaign_id: int | None) -> tuple[tuple[Any, ...], ...]:
     return tuple(key_tasks.values_list(*KEY_TASK_COLUMNS))
 
 
+def _categories_read(campaign_id: int | None) -> CompiledRead:
+    categories = Category.objects.all()
+    if campaign_id is not None:
+        # One campaign: its own order within it (no join to order by campaign).
+        categories = categories.filter(campaign_id=campaign_id).order_by("sort_order", "code")
+    return CompiledRead.of(categories.values_list(*CATEGORY_COLUMNS))
+
+
 def _prepare(
     form: QueueFilter, campaign_id: int | None, units: UnitLists, english: bool
 ) -> dict[str, dict[int, tuple[Any, ...]]]:
@@ -120,15 +128,16 @@ def _prepare(
     kept per process until one of them changes (core/generation.py); the categories
     are read each time (their table has no trigger)."""
     fields = form.fields
-    categories = Category.objects.all()
-    if campaign_id is not None:
-        categories = categories.filter(campaign_id=campaign_id).order_by("sort_order", "code")
+    # Read each time (their table has no trigger); compiled once per campaign.
+    categories = generation.cached(
+        "suggestions.queue.categories_read", campaign_id, lambda: _categories_read(campaign_id)
+    ).rows()
     campaigns = generation.cached("suggestions.queue.campaigns", None, _campaign_rows)
     key_tasks = generation.cached(
         "suggestions.queue.key_tasks", campaign_id, lambda: _key_task_rows(campaign_id)
     )
     listed = {
-        "category": {row[0]: row for row in categories.values_list(*CATEGORY_COLUMNS)},
+        "category": {row[0]: row for row in categories},
         "key_task": {row[0]: row for row in key_tasks},
     }
     fields["campaign"].empty_label = _("All campaigns")

@@ -294,6 +294,7 @@ class RowWriter:
             "alike": _("%(percent)s%% alike"),
         }
         self.channels: dict[str, str] = {}
+        self.tz = timezone.get_current_timezone()  # timezone.localtime's, looked up once
         self.guesses: dict[tuple[int, Any], str] = {}
         self.unit_names: dict[int, str] = {}
 
@@ -313,16 +314,15 @@ class RowWriter:
         return self.badges[s.status]
 
     def _guess(self, guess: Any) -> str:
-        unit, confidence = guess.unit, guess.confidence
+        unit, percent = guess.unit, guess.percent
         # The same unit at the same figure (or on the same basis, a lazy text) recurs
         # down a page: drawn once.
-        key = (unit.pk, confidence if isinstance(confidence, int | float) else id(confidence))
+        key = (unit.pk, percent if percent is not None else id(guess.confidence))
         found = self.guesses.get(key)
         if found is None:
             name = self.unit_names.get(unit.pk)
             if name is None:
                 name = self.unit_names[unit.pk] = unit.name
-            percent = guess.percent
             if percent is not None:
                 label = self.p["to_percent"] % {"unit": name, "percent": percent}
             else:
@@ -376,7 +376,7 @@ class RowWriter:
             where += f'<br><span class="muted">{e(where_names["key_task"][s.key_task_id])}</span>'
         if s.district_id:
             where += f"<br>{e(where_names['district'][s.district_id])}"
-        received = timezone.localtime(s.created_at).strftime("%Y-%m-%d %H:%M")
+        received = s.created_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
         hints = self._hints(pk, hint) if self.shows_hints else ""
         select = e(self.p["select"] % {"number": s.tracking_number})
         unit_label = e(self.p["unit_label"] % {"number": s.tracking_number})
