@@ -87,11 +87,24 @@ def test_history_names_foreign_keys_with_one_query_per_related_model(
     for target in [world.zhongshan, world.ganjingzi, world.zhongshan]:
         actions.move_unit(world.office, world.street, target)
     render(world.street, world.office)  # warm the content-type cache
-    # 1 the records, 2 the units their parent ids point at.
+    # 1 the records, 2 the reference stamp: the units their parent ids point at are
+    # kept per process until a unit changes (outside a request the stamp is read at
+    # each use).
     with django_assert_num_queries(2):
         html = render(world.street, world.office)
     assert "Parent unit: Ganjingzi District → Zhongshan District" in html
     assert "Parent unit: Zhongshan District → Ganjingzi District" in html
+
+
+def test_history_names_a_renamed_unit_by_its_new_name_at_once(world):
+    actions.move_unit(world.office, world.street, world.zhongshan)
+    assert "Parent unit: Ganjingzi District → Zhongshan District" in render(
+        world.street, world.office
+    )
+    type(world.zhongshan).objects.filter(pk=world.zhongshan.pk).update(name_en="Zhongshan")
+    html = render(world.street, world.office)
+    assert "Parent unit: Ganjingzi District → Zhongshan" in html
+    assert "Zhongshan District" not in html
 
 
 def test_history_masks_contact_details_for_those_who_may_not_see_them(world):

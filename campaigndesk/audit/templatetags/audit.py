@@ -25,10 +25,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campaigndesk.audit.models import AuditRecord, Verb
+from campaigndesk.core import generation
 from campaigndesk.org import access
 
 register = template.Library()
@@ -134,9 +135,23 @@ def related_names(records: list[AuditRecord]) -> RelatedNames:
                     wanted.setdefault(field.related_model, set()).add(value)
     names: RelatedNames = {}
     for model, pks in wanted.items():
-        for obj in model._default_manager.filter(pk__in=pks):
-            names[(model, str(obj.pk))] = str(obj)
+        if model._meta.label in generation.WATCHED_MODELS:
+            # Units, people, campaigns...: kept until one of them changes, as the names
+            # on a task's history are asked for on every view of it.
+            key = (model._meta.label, frozenset(pks), translation.get_language())
+            found = generation.cached(
+                "audit.related_names", key, lambda m=model, p=pks: _names_of(m, p), limit=2000
+            )
+        else:
+            found = _names_of(model, pks)
+        names.update(found)
     return names
+
+
+def _names_of(model: type[models.Model], pks: set[Any]) -> tuple[tuple[Any, str], ...]:
+    return tuple(
+        ((model, str(obj.pk)), str(obj)) for obj in model._default_manager.filter(pk__in=pks)
+    )
 
 
 def _shown(value: Any, field: models.Field | None, names: RelatedNames) -> str:
