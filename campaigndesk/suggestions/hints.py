@@ -134,19 +134,27 @@ def _rank(value: float | str | Promise) -> tuple[int, float]:
     return (0, -float(value)) if isinstance(value, int | float) else (1, 0.0)
 
 
+def _unit_rank(guess: UnitGuess) -> tuple[int, float]:
+    return _rank(guess.confidence)
+
+
 def _merge(into: Hint, other: Hint) -> None:
-    units = {g.unit.pk: g for g in into.units}
-    for guess in other.units:
-        kept = units.get(guess.unit.pk)
-        if kept is None or _rank(guess.confidence) < _rank(kept.confidence):
-            units[guess.unit.pk] = guess
-    into.units = sorted(units.values(), key=lambda g: _rank(g.confidence))
-    dups = {g.suggestion.pk: g for g in into.duplicates}
-    for guess in other.duplicates:
-        kept = dups.get(guess.suggestion.pk)
-        if kept is None or guess.similarity > kept.similarity:
-            dups[guess.suggestion.pk] = guess
-    into.duplicates = sorted(dups.values(), key=lambda g: -g.similarity)
+    if other.units:
+        units = {g.unit.pk: g for g in into.units}
+        for guess in other.units:
+            pk = guess.unit.pk
+            kept = units.get(pk)
+            if kept is None or _rank(guess.confidence) < _rank(kept.confidence):
+                units[pk] = guess
+        into.units = sorted(units.values(), key=_unit_rank)
+    if other.duplicates:
+        dups = {g.suggestion.pk: g for g in into.duplicates}
+        for dup in other.duplicates:
+            pk = dup.suggestion.pk
+            kept = dups.get(pk)
+            if kept is None or dup.similarity > kept.similarity:
+                dups[pk] = dup
+        into.duplicates = sorted(dups.values(), key=lambda g: -g.similarity)
 
 
 def hints_for(
@@ -176,7 +184,10 @@ def hints_for(
                 continue
             for pk, hint in (found or {}).items():
                 if pk in ids and hint:
-                    _merge(merged.setdefault(pk, Hint()), hint)
+                    into = merged.get(pk)
+                    if into is None:
+                        into = merged[pk] = Hint()
+                    _merge(into, hint)
     finally:
         _known_units.reset(token)
     for pk, hint in merged.items():
