@@ -235,6 +235,30 @@ def test_a_campaign_can_be_chosen_and_an_unknown_one_is_not_found(world, desk, c
     assert get(client, campaign="junk").status_code == 404
 
 
+def test_the_campaign_switch_lists_the_campaigns_in_the_active_language(world, desk, client_for):
+    from tests.factories import CampaignFactory
+
+    other = CampaignFactory(title_zh="另一活动", title_en="Another campaign", lead_unit=None)
+    client = client_for(world.gjz_liaison)
+
+    def page(campaign, language: str) -> str:
+        with at(TODAY):
+            response = client.get(
+                WORKSPACE, {"campaign": campaign.pk}, HTTP_ACCEPT_LANGUAGE=language
+            )
+        return response.content.decode()
+
+    chinese = page(world.campaign, "zh-hans")
+    assert 'id="id_campaign_switch"' in chinese
+    assert f'<option value="{world.campaign.pk}" selected>{world.campaign.title_zh}</option>' in (
+        chinese
+    )
+    assert f'<option value="{other.pk}">另一活动</option>' in chinese
+    english = page(other, "en")
+    assert f'<option value="{other.pk}" selected>Another campaign</option>' in english
+    assert f'<option value="{world.campaign.pk}">{world.campaign.title_en}</option>' in english
+
+
 def test_person_without_a_role_is_refused(world, desk, client_for):
     assert get(client_for(world.nobody)).status_code == 403
 

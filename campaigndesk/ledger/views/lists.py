@@ -77,6 +77,14 @@ def campaign_choices() -> list[Campaign]:
     return list(Campaign.objects.order_by("-starts_on", "-pk")[:50])
 
 
+def campaign_options() -> list[dict[str, Any]]:
+    """campaign_choices() as the campaign switch reads them (pk, title in the active
+    language), from plain values instead of campaigns with all their fields."""
+    english = current_is_english()
+    rows = Campaign.objects.order_by("-starts_on", "-pk").values_list("pk", "title_zh", "title_en")
+    return [{"pk": pk, "title": (en or zh) if english else (zh or en)} for pk, zh, en in rows[:50]]
+
+
 # --- the ledger list -------------------------------------------------------------------------
 
 
@@ -719,7 +727,7 @@ def workspace_page(request: HttpRequest) -> HttpResponse:
     campaign = campaign_for_request(request)
     context: dict[str, Any] = {
         "campaign": campaign,
-        "campaigns": campaign_choices(),
+        "campaigns": campaign_options(),
         "unread": reminders.unread_count(user),
         "unit_groups": [],
         "office_groups": [],
