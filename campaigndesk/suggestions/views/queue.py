@@ -11,6 +11,7 @@ message saying what happened or why it was refused.
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -65,7 +66,7 @@ from .queue_rows import (
     rows_html,
     unit_controls,
     unit_lists,
-    use_plain_widgets,
+    use_plain_widgets_of,
 )
 
 COUNT_CAP = 1000
@@ -78,21 +79,48 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _listed(form: QueueFilter, name: str, choices: list[tuple[int, str]]) -> None:
-    """The filter's model select `name` as a choice among rows already read as plain
-    values: the same labels, order, errors and autosubmit, but a chosen value is checked
-    against the list instead of read again (the campaign was read a third time so), and
-    comes out as its id (the filter's querysets take either)."""
-    old = form.fields[name]
-    form.fields[name] = forms.TypedChoiceField(
-        choices=[("", old.empty_label or ""), *choices],
+LISTED = ("campaign", "category", "key_task", "district")
+
+
+class ListedQueueFilter(QueueFilter):
+    """The queue's filter with its model selects (campaign, category, key task, district)
+    as choices among rows already read as plain values: the same labels, order, errors
+    and autosubmit, but a chosen value is checked against the list instead of read again
+    (the campaign was read a third time so), and comes out as its id (the filter's
+    querysets take either). Made once per process: each form copies these fields, not
+    four querysets, and its template-drawn widgets are the plain ones of queue_rows."""
+
+
+def _listed_field(old: Any) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
         coerce=int,
         empty_value=None,
         required=False,
         label=old.label,
         widget=PlainSelect(attrs={"data-autosubmit": ""}),
-        error_messages=old.error_messages,
+        error_messages={"invalid_choice": old.error_messages["invalid_choice"]},
     )
+
+
+def _make_listed_filter() -> None:
+    fields = ListedQueueFilter.base_fields
+    for name, old in list(fields.items()):
+        if name in LISTED:
+            fields[name] = _listed_field(old)
+        else:
+            fields[name] = copy.deepcopy(old)  # QueueFilter's own stay as they are
+    use_plain_widgets_of(fields.values())
+    fields["channel"].widget.attrs["data-autosubmit"] = ""
+    fields["q"].widget.attrs["placeholder"] = gettext_lazy("Tracking number or words")
+
+
+_make_listed_filter()
+EMPTY_LABELS = {"campaign": gettext_lazy("All campaigns")}
+
+
+def _listed(form: QueueFilter, name: str, choices: list[tuple[int, str]]) -> None:
+    empty = EMPTY_LABELS.get(name, "---------")
+    form.fields[name].choices = [("", empty), *choices]
 
 
 CATEGORY_COLUMNS = ("id", "campaign_id", "name_zh", "name_en", "default_unit_id")
@@ -127,7 +155,6 @@ def _prepare(
     tasks by id, which also name the page's rows. Campaigns, key tasks and units are
     kept per process until one of them changes (core/generation.py); the categories
     are read each time (their table has no trigger)."""
-    fields = form.fields
     # Read each time (their table has no trigger); compiled once per campaign.
     categories = generation.cached(
         "suggestions.queue.categories_read", campaign_id, lambda: _categories_read(campaign_id)
@@ -140,7 +167,6 @@ def _prepare(
         "category": {row[0]: row for row in categories},
         "key_task": {row[0]: row for row in key_tasks},
     }
-    fields["campaign"].empty_label = _("All campaigns")
     _listed(form, "campaign", [(pk, bilingual_name(zh, en, english)) for pk, zh, en in campaigns])
     _listed(
         form,
@@ -153,9 +179,6 @@ def _prepare(
         [(pk, bilingual_name(r[2], r[3], english)) for pk, r in listed["key_task"].items()],
     )
     _listed(form, "district", units.districts(english))
-    use_plain_widgets(form)
-    fields["channel"].widget.attrs["data-autosubmit"] = ""
-    fields["q"].widget.attrs["placeholder"] = _("Tracking number or words")
     return listed
 
 
@@ -295,7 +318,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     access.require(user, "suggestions.triage")
     data = with_current_campaign(request.GET)
-    form = QueueFilter(data, user)
+    form = ListedQueueFilter(data, user)
     english = current_is_english()
     units = unit_lists()
     listed = _prepare(form, _int(data.get("campaign")), units, english)

@@ -15,7 +15,7 @@ sends that field's own action, never a hint's.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -203,10 +203,10 @@ FAST_WIDGETS = {
 }
 
 
-def use_plain_widgets(form: forms.Form) -> None:
-    """Swap the filter's template-drawn widgets for the plain ones above (each field's
-    widget is the form's own copy: its attributes, choices and format stay)."""
-    for f in form.fields.values():
+def use_plain_widgets_of(fields: Iterable[forms.Field]) -> None:
+    """Swap the fields' template-drawn widgets for the plain ones above (each widget is
+    the field's own copy: its attributes, choices and format stay)."""
+    for f in fields:
         fast = FAST_WIDGETS.get(type(f.widget))
         if fast is not None:
             f.widget.__class__ = fast
@@ -432,5 +432,5 @@ __all__ = [
     "rows_html",
     "unit_controls",
     "unit_lists",
-    "use_plain_widgets",
+    "use_plain_widgets_of",
 ]
