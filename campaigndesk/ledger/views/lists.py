@@ -33,6 +33,7 @@ from django.views.decorators.http import require_POST, require_safe
 from campaigndesk import clock
 from campaigndesk.campaigns.models import Campaign, KeyTask, Phase
 from campaigndesk.campaigns.queries import current_campaign, get_campaign_for_user
+from campaigndesk.core import generation
 from campaigndesk.core.bilingual import current_is_english
 from campaigndesk.org import access
 
@@ -133,7 +134,12 @@ Parts = dict[str, list[tuple[int, str, str]]]
 
 def _campaign_parts(campaign_id: int) -> Parts:
     """The campaign's key tasks and phases as (pk, Chinese, English) in the order of
-    `_prepare`'s querysets (number, then pk), read in one query instead of two."""
+    `_prepare`'s querysets (number, then pk): one query, then kept per process until a
+    campaign, phase or key task changes (core/generation.py)."""
+    return generation.cached("ledger.campaign_parts", campaign_id, lambda: _read_parts(campaign_id))
+
+
+def _read_parts(campaign_id: int) -> Parts:
     text = CharField()
     key_tasks = (
         KeyTask.objects.filter(campaign_id=campaign_id)
@@ -211,6 +217,16 @@ def _choices(bound: Any, parts: Parts | None = None) -> list[tuple[str, str]]:
     """(value, label) of a choice field; units indented by their depth below the first."""
     if bound.name == "unit":
         found = _unit_choices(bound.field)
+    elif bound.name == "campaign":
+        # LedgerFilter offers every campaign, the same for everyone: kept until a
+        # campaign changes.
+        field = bound.field
+        rows = generation.cached(
+            "ledger.campaign_rows",
+            None,
+            lambda: list(field.queryset.values_list("pk", *_LABELS["campaign"])),
+        )
+        found = _model_choices(field, *_LABELS["campaign"], rows)
     elif bound.name in _LABELS:
         found = _model_choices(bound.field, *_LABELS[bound.name], (parts or {}).get(bound.name))
     else:
@@ -240,7 +256,14 @@ def _unit_options(bound: Any) -> list[str]:
     (one plain query, as before) differ from the last ones built for the same language:
     300 units escaped on every page cost more than reading them."""
     field = bound.field
-    rows = list(field.queryset.values_list("pk", "name_zh", "name_en", "depth"))
+    # The units a person may filter by follow from their grants: kept per person until a
+    # unit or grant changes.
+    user = getattr(bound.form, "user", None)
+    rows = generation.cached(
+        "ledger.unit_rows",
+        (type(bound.form).__name__, getattr(user, "pk", None)),
+        lambda: list(field.queryset.values_list("pk", "name_zh", "name_en", "depth")),
+    )
     key = (
         translation.get_language(),
         str(field.empty_label),
