@@ -2,7 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig, apps
 from django.core.signals import request_finished, request_started
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -17,9 +17,7 @@ class CoreConfig(AppConfig):
         request_started.connect(generation.begin_request, dispatch_uid="core-generation-begin")
         request_finished.connect(generation.end_request, dispatch_uid="core-generation-end")
         for label in generation.WATCHED_MODELS:
-            model = apps.get_model(label)
-            post_save.connect(generation.forget, sender=model, dispatch_uid=f"gen-save-{label}")
-            post_delete.connect(generation.forget, sender=model, dispatch_uid=f"gen-del-{label}")
+            generation.connect_signals(apps.get_model(label))
 
 
 def _install_generation(using: str = "default", **kwargs: Any) -> None:

@@ -36,22 +36,24 @@ T = TypeVar("T")
 
 TABLE = "core_generation"
 NAME = "reference"
-WATCHED = (
+# The watched tables and their models: the people, units and campaign structure here;
+# apps add their own with `watch()` from their AppConfig.ready().
+WATCHED: list[str] = [
     "org_unit",
     "org_user",
     "org_rolegrant",
     "campaigns_campaign",
     "campaigns_phase",
     "campaigns_keytask",
-)
-WATCHED_MODELS = (
+]
+WATCHED_MODELS: list[str] = [
     "org.Unit",
     "org.User",
     "org.RoleGrant",
     "campaigns.Campaign",
     "campaigns.Phase",
     "campaigns.KeyTask",
-)
+]
 CACHE_LIMIT = 20_000  # answers of one kind; a city has a few thousand people
 
 # The stamp as a scalar subquery, to ride along with another statement.
@@ -90,6 +92,27 @@ def _install_sql(vendor: str) -> list[str]:
                 )
         return create
     return []  # another engine: no stamp, so nothing is cached (see `stamp`)
+
+
+def watch(model_label: str) -> None:
+    """Have writes to this model's table renew the stamp too (from an AppConfig.ready();
+    the trigger is made at the next `migrate`)."""
+    from django.apps import apps
+
+    model = apps.get_model(model_label)
+    if model_label not in WATCHED_MODELS:
+        WATCHED_MODELS.append(model_label)
+        WATCHED.append(model._meta.db_table)
+    connect_signals(model)
+
+
+def connect_signals(model: Any) -> None:
+    """A request that writes through the ORM reads the stamp again at its next use."""
+    from django.db.models.signals import post_delete, post_save
+
+    label = model._meta.label
+    post_save.connect(forget, sender=model, dispatch_uid=f"generation-save-{label}")
+    post_delete.connect(forget, sender=model, dispatch_uid=f"generation-delete-{label}")
 
 
 def install(using: str = "default", **kwargs: Any) -> None:

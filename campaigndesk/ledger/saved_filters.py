@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from campaigndesk.core import writes
+from campaigndesk.core import generation, writes
 from campaigndesk.org import access
 
 from .filters import LedgerFilter
@@ -37,11 +37,20 @@ def clean_query(query: str | QueryDict) -> str:
     return kept.urlencode()
 
 
-def filters_of(person: Any):
-    """The person's own saved filters, by name."""
-    if not getattr(person, "pk", None):
-        return SavedFilter.objects.none()
-    return SavedFilter.objects.filter(owner=person).order_by("name")[:MAX_SAVED]
+def filters_of(person: Any) -> list[SavedFilter]:
+    """The person's own saved filters, by name: read once, then kept per process until
+    a saved filter (or another watched table) changes (core/generation.py)."""
+    pk = getattr(person, "pk", None)
+    if not pk:
+        return []
+    names = [f.attname for f in SavedFilter._meta.concrete_fields]
+
+    def read() -> tuple[tuple[Any, ...], ...]:
+        rows = SavedFilter.objects.filter(owner_id=pk).order_by("name").values_list(*names)
+        return tuple(rows[:MAX_SAVED])
+
+    rows = generation.cached("ledger.saved_filters", pk, read)
+    return [SavedFilter.from_db("default", names, list(row)) for row in rows]
 
 
 def get_filter_for_owner(person: Any, pk: Any) -> SavedFilter:
