@@ -16,10 +16,12 @@ from pathlib import Path
 
 
 def default_workers() -> int:
-    """Two sync workers per core, as docs/deploy.md runs a city's app servers: a sync
-    worker waits on the database for much of a page, and the other can use the core
-    meanwhile (gunicorn's own advice is 2 x cores + 1)."""
-    return 2 * (os.cpu_count() or 1)
+    """One sync worker per core. Two per core (as docs/deploy.md runs a city's app
+    servers) served the pages at the same rates here but slowed /healthz by a quarter,
+    with four workers, the load generator and PostgreSQL on two cores: every share of
+    /healthz rose with no page any faster. So the bench keeps one per core, as earlier
+    runs did; `--workers` measures another count."""
+    return os.cpu_count() or 1
 
 
 WORKERS = default_workers()

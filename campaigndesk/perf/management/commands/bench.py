@@ -88,7 +88,7 @@ class Command(BaseCommand):
             "--workers",
             type=positive_int,
             default=WORKERS,
-            help=f"gunicorn sync workers (default {WORKERS}: two per core, as docs/deploy.md)",
+            help=f"gunicorn sync workers (default {WORKERS}: one per core)",
         )
         parser.add_argument(
             "--keep-server", action="store_true", help="leave gunicorn running at the end"
