@@ -19,6 +19,7 @@ from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from campaigndesk.campaigns.models import Campaign, KeyTask, Phase
+from campaigndesk.core import generation
 from campaigndesk.org import access
 from campaigndesk.org.models import Unit, subtree_q
 
@@ -49,9 +50,49 @@ class CampaignField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+class VisibleUnitField(forms.ModelChoiceField):
+    """A unit among those the person sees, looked up in the process cache (per person
+    and unit, until a unit or grant changes: core/generation.py) instead of a query on
+    every filtered page. Same answers and errors as ModelChoiceField."""
+
+    person_pk: Any = None
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        if self.person_pk is None:  # a command's system actor: no one to key the cache by
+            return super().to_python(value)
+        if isinstance(value, Unit):
+            value = value.pk
+        try:
+            pk = int(str(value))
+        except ValueError:
+            pk = None
+        if pk is None or not -(2**63) <= pk < 2**63:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        names = [f.attname for f in Unit._meta.concrete_fields]
+        queryset = self.queryset
+        row = generation.cached(
+            "ledger.visible_unit",
+            (self.person_pk, pk),
+            lambda: queryset.filter(pk=pk).values_list(*names).first(),
+        )
+        if row is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return Unit.from_db(queryset.db, names, list(row))
+
+
 class LedgerFilter(forms.Form):
     campaign = CampaignField(queryset=Campaign.objects.all(), required=False, label=_("Campaign"))
-    unit = forms.ModelChoiceField(
+    unit = VisibleUnitField(
         queryset=Unit.objects.none(), required=False, label=_("Unit (and below)")
     )
     key_task = forms.ModelChoiceField(
@@ -79,6 +120,7 @@ class LedgerFilter(forms.Form):
         super().__init__(data, **kwargs)
         self.user = user
         self.fields["unit"].queryset = access.visible_units(user)
+        self.fields["unit"].person_pk = getattr(user, "pk", None)
         self.fields["campaign"].known = campaign
 
     @property

@@ -122,6 +122,20 @@ def test_liaison_filtering_by_a_unit_outside_their_scope_gets_a_form_error(
     assert ledger["zs"].title not in response.content.decode()
 
 
+def test_a_unit_filter_follows_a_change_of_grants_at_once(world, ledger, client_for):
+    from campaigndesk.org.models import Role, RoleGrant
+    from tests.factories import grant
+
+    client = client_for(world.gjz_liaison)
+    assert "unit" not in get(client, {"unit": world.street.pk}).context["form"].errors
+    assert "unit" in get(client, {"unit": "junk"}).context["form"].errors
+    assert "unit" in get(client, {"unit": 2**70}).context["form"].errors
+    # The unit is kept per person; losing the grant takes it away on the next page.
+    RoleGrant.objects.filter(user=world.gjz_liaison).delete()
+    grant(world.gjz_liaison, Role.LIAISON, world.zhongshan)
+    assert "unit" in get(client, {"unit": world.street.pk}).context["form"].errors
+
+
 def test_person_without_a_role_is_refused(world, ledger, client_for):
     assert get(client_for(world.nobody)).status_code == 403
 
