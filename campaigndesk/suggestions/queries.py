@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +122,24 @@ def after_q(field: str, value: Any, pk: int, desc: bool) -> Q:
     return bound & (Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
 
 
+def _from_cursor(
+    sort: str, cursor: str | None
+) -> tuple[Callable[[QuerySet[Suggestion]], QuerySet[Suggestion]], tuple[Any, int] | None]:
+    """A queryset in `sort` order from after `cursor`, and the decoded cursor (None for
+    the first page or a malformed cursor)."""
+    field, desc = SORTS[sort]
+    order = [f"-{field}", "-id"] if desc else [field, "id"]
+    after = _decode(cursor, field) if cursor else None
+
+    def ordered(q: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
+        q = q.order_by(*order)
+        if after is not None:
+            q = q.filter(after_q(field, after[0], after[1], desc))
+        return q
+
+    return ordered, after
+
+
 def keyset_page(
     qs: QuerySet[Suggestion],
     sort: str,
@@ -139,14 +157,10 @@ def keyset_page(
     each part reads its first size + 1 rows in index order instead, and they merge here:
     one short query per part, whatever the page size."""
     field, desc = SORTS[sort]
-    order = [f"-{field}", "-id"] if desc else [field, "id"]
-    after = _decode(cursor, field) if cursor else None
+    ordered, after = _from_cursor(sort, cursor)
 
     def first(q: QuerySet[Suggestion]) -> list[Suggestion]:
-        q = q.order_by(*order)
-        if after is not None:
-            q = q.filter(after_q(field, after[0], after[1], desc))
-        return list(q[: size + 1])
+        return list(ordered(q)[: size + 1])
 
     if parts and len(parts) > 1:
         rows = [row for part in parts for row in first(part)]
@@ -177,13 +191,10 @@ def keyset_reads(
     """The reads of `keyset_rows`, not yet run: one per part, or on PostgreSQL one."""
     field, desc = SORTS[sort]
     order = [f"-{field}", "-id"] if desc else [field, "id"]
-    after = _decode(cursor, field) if cursor else None
+    ordered, _after = _from_cursor(sort, cursor)
 
     def first(q: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
-        q = q.order_by(*order)
-        if after is not None:
-            q = q.filter(after_q(field, after[0], after[1], desc))
-        return q.values_list(*fields)[: size + 1]
+        return ordered(q).values_list(*fields)[: size + 1]
 
     reads = [first(part) for part in parts]
     if len(reads) > 1 and connection.features.supports_slicing_ordering_in_compound:
