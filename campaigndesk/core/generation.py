@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import connections
+from django.db import connections, transaction
 
 T = TypeVar("T")
 
@@ -75,8 +75,11 @@ def _install_sql(vendor: str) -> list[str]:
             f"WHERE name = '{NAME}'; RETURN NULL; END $$"
         )
         for table in WATCHED:
+            # Dropped and made again rather than CREATE OR REPLACE TRIGGER, which needs
+            # PostgreSQL 14 (docs/deploy.md supports 13); one transaction in `install`.
+            create.append(f"DROP TRIGGER IF EXISTS campaigndesk_generation ON {table}")
             create.append(
-                f"CREATE OR REPLACE TRIGGER campaigndesk_generation AFTER INSERT OR UPDATE OR "
+                f"CREATE TRIGGER campaigndesk_generation AFTER INSERT OR UPDATE OR "
                 f"DELETE OR TRUNCATE ON {table} FOR EACH STATEMENT "
                 "EXECUTE FUNCTION campaigndesk_new_generation()"
             )
@@ -124,7 +127,7 @@ def install(using: str = "default", **kwargs: Any) -> None:
     existing = set(connection.introspection.table_names())
     if not all(table in existing for table in WATCHED):
         return  # a partial migrate (tests of a single migration): next time
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
     forget()
