@@ -242,9 +242,6 @@ def _indented(found: list[tuple[str, str, int | None]]) -> list[tuple[str, str]]
     return [(v, "\u00a0\u00a0" * (d - top) + lab if d else lab) for v, lab, d in found]
 
 
-_UNIT_OPTIONS: dict[tuple[Any, ...], tuple[list[Any], list[str]]] = {}
-
-
 def _options(pairs: Any) -> list[str]:
     # Hundreds of units: escaped with the standard library's html.escape (what Django's
     # escape() does, without its lazy-string wrapper on every call).
@@ -252,32 +249,24 @@ def _options(pairs: Any) -> list[str]:
 
 
 def _unit_options(bound: Any) -> list[str]:
-    """The unit select's <option>s, unselected. Built again only when the units read
-    (one plain query, as before) differ from the last ones built for the same language:
-    300 units escaped on every page cost more than reading them."""
+    """The unit select's <option>s, unselected: the units a person may filter by follow
+    from their grants, so they are read and escaped once per person, form and language
+    until a unit or grant changes (core/generation.py); 300 units escaped on every page
+    cost more than reading them."""
     field = bound.field
-    # The units a person may filter by follow from their grants: kept per person until a
-    # unit or grant changes.
     user = getattr(bound.form, "user", None)
-    rows = generation.cached(
-        "ledger.unit_rows",
-        (type(bound.form).__name__, getattr(user, "pk", None)),
-        lambda: list(field.queryset.values_list("pk", "name_zh", "name_en", "depth")),
-    )
     key = (
+        type(bound.form).__name__,
+        getattr(user, "pk", None),
         translation.get_language(),
         str(field.empty_label),
-        len(rows),
-        rows[0][0] if rows else None,
     )
-    hit = _UNIT_OPTIONS.get(key)
-    if hit is not None and hit[0] == rows:
-        return hit[1]
-    options = _options(_indented(_unit_choices(field, rows)))
-    if len(_UNIT_OPTIONS) > 64:  # a few languages times a few scopes in practice
-        _UNIT_OPTIONS.clear()
-    _UNIT_OPTIONS[key] = (rows, options)
-    return options
+
+    def build() -> list[str]:
+        rows = list(field.queryset.values_list("pk", "name_zh", "name_en", "depth"))
+        return _options(_indented(_unit_choices(field, rows)))
+
+    return generation.cached("ledger.unit_options", key, build)
 
 
 def _select(bound: Any, parts: Parts | None = None) -> str:
