@@ -593,13 +593,13 @@ def stored_duplicates(suggestions: Iterable[Suggestion]) -> dict[int, list[Match
     # workers (8 ms more a page to start them).
     db = router.db_for_read(DuplicateCandidate)
     conn = connections[db]
-    sql, marker = _stored_sql(db, conn.vendor)
+    sql = _stored_sql(db, conn.vendor)
     if conn.vendor == "postgresql":
         # One array parameter: psycopg prepares no statement of more than 50 parameters.
-        sql, params = sql.replace(f"IN ({marker})", "= ANY(%s)"), [list(ids), list(ids)]
+        sql, params = sql.replace("IN (%s)", "= ANY(%s)"), [list(ids), list(ids)]
     else:
         listed = ", ".join(["%s"] * len(ids))
-        sql, params = sql.replace(f"IN ({marker})", f"IN ({listed})"), [*ids, *ids]
+        sql, params = sql.replace("IN (%s)", f"IN ({listed})"), [*ids, *ids]
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -623,9 +623,9 @@ def stored_duplicates(suggestions: Iterable[Suggestion]) -> dict[int, list[Match
 
 
 @functools.cache
-def _stored_sql(alias: str, vendor: str) -> tuple[str, str]:
+def _stored_sql(alias: str, vendor: str) -> str:
     """`stored_duplicates`' SQL, compiled by the ORM once per process (its two joins cost
-    more to compile than to run), with the placeholder its id lists replace."""
+    more to compile than to run); its two `IN (%s)` take the page's ids."""
     marker = -7
     query = (
         DuplicateCandidate.objects.using(alias)
@@ -646,7 +646,7 @@ def _stored_sql(alias: str, vendor: str) -> tuple[str, str]:
     sql, params = query.sql_with_params()
     if list(params) != [marker, marker] or sql.count("IN (%s)") != 2:
         raise RuntimeError(f"unexpected shape of the stored duplicates query: {params!r}")
-    return sql, "%s"
+    return sql
 
 
 def backfill_duplicates(
