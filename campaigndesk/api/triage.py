@@ -5,8 +5,10 @@ auto-routing threshold, units' keywords (cold start) and a period's hot topics.
 The same functions as the desk's triage pages: `hints.hints_for` (the queue's top three
 units with their confidence), `dedupe.duplicates_of`, `predict.live_precision`,
 `training.activate/add_keyword/remove_keyword/set_threshold` (each audited),
-`jobs.retrain_routing` and `topics.topic_run`. The office and the leading group read
-(`triage.view`); only the office changes (`triage.manage`, `triage.train`).
+`jobs.retrain_routing`, and `topics.read_topics`/`topics.request_refresh` (hot topics are
+read as stored; computing them is queued, never done in a request). The office and the
+leading group read (`triage.view`); only the office changes (`triage.manage`,
+`triage.train`).
 Merging a duplicate is POST /suggestions/{id}/duplicate with the original's id.
 """
 
@@ -395,8 +397,14 @@ class TopicsOut(Schema):
     start: dt.date
     end: dt.date
     order: str
-    computed_at: dt.datetime
+    computed_at: dt.datetime | None = Field(
+        description="When the stored topics were computed; null before the first computation."
+    )
     clustered: int = Field(description="Suggestions clustered (this period and the one before).")
+    stale: bool = Field(description="Missing or older than an hour.")
+    refreshing: bool = Field(
+        description="A computation of the period is queued or running: read again in a minute."
+    )
     items: list[TopicOut]
 
 
@@ -422,38 +430,50 @@ def _period(filters: TopicQuery) -> dict[str, Any]:
     return form.cleaned_data
 
 
-def _topics(run: Any, order: str, limit: int) -> dict[str, Any]:
+def _topics(
+    period: dict[str, Any], shown: topics.StoredTopics, order: str, limit: int
+) -> dict[str, Any]:
+    run = shown.run
     return {
-        "campaign_id": run.campaign_id,
-        "start": run.start,
-        "end": run.end,
+        "campaign_id": period["campaign"].pk,
+        "start": period["start"],
+        "end": period["end"],
         "order": order,
-        "computed_at": run.computed_at,
-        "clustered": run.size,
-        "items": topics.topics_of(run, limit=limit, order=order),
+        "computed_at": run.computed_at if run else None,
+        "clustered": run.size if run else 0,
+        "stale": shown.stale,
+        "refreshing": shown.refreshing,
+        "items": topics.topics_of(run, limit=limit, order=order) if run else [],
     }
 
 
 @router.get("/triage/topics", response=responses(TopicsOut, 403), summary="Hot topics")
 def hot_topics(request: HttpRequest, filters: Query[TopicQuery]) -> Any:
     """The period's hot topics: clusters of the campaign's suggestions with their key
-    terms, size, growth over the equal period before and support. Read from the cache
-    (computed when missing or older than an hour). At most a year."""
+    terms, size, growth over the equal period before and support. Read as stored, never
+    computed here: when missing or older than an hour, one computation is queued and the
+    stored topics (none before the first) come back with `refreshing`. At most a year."""
     access.require(person(request), "triage.view")
     period = _period(filters)
-    run = topics.topic_run(period["campaign"], period["start"], period["end"])
-    return _topics(run, filters.order, filters.limit)
+    shown = topics.read_topics(period["campaign"], period["start"], period["end"])
+    return _topics(period, shown, filters.order, filters.limit)
 
 
 @router.post(
     "/triage/topics/refresh",
-    response=responses(TopicsOut, 403),
+    response=responses(TopicsOut, 403, ok_status=202),
     summary="Compute a period's hot topics again",
 )
 def refresh_topics(request: HttpRequest, filters: Query[TopicQuery]) -> Any:
-    """The office recomputes the period's topics now (the cache, not a record: nothing to
-    audit)."""
+    """The office has the period's topics computed again in the background (one
+    computation per period at a time; the stored run, not a record: nothing to audit).
+    Answers with the topics stored so far; read GET /triage/topics again in a minute."""
     access.require(person(request), "triage.manage")
     period = _period(filters)
-    run = topics.topic_run(period["campaign"], period["start"], period["end"], refresh=True)
-    return _topics(run, filters.order, filters.limit)
+    campaign, start, end = period["campaign"], period["start"], period["end"]
+    result = topics.request_refresh(campaign, start, end, topics.stored_run(campaign, start, end))
+    run = topics.stored_run(campaign, start, end)
+    # The task has run already only on the immediate backend (TASKS_IMMEDIATE=1).
+    refreshing = result is None or not result.is_finished
+    shown = topics.StoredTopics(run=run, stale=topics.is_stale(run), refreshing=refreshing)
+    return Status(202, _topics(period, shown, filters.order, filters.limit))

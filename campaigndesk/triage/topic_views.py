@@ -69,23 +69,26 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, dict[str, Any] | None]:
 @require_http_methods(["GET"])
 @login_required
 def topic_list(request: HttpRequest) -> HttpResponse:
-    """The period's hot topics, read from the cache (computed when missing or stale)."""
+    """The period's hot topics as stored: never clustered here. A missing or stale run has
+    one refresh queued by `topics.read_topics`, and the page says so."""
     access.require(request.user, "triage.view")
     form, period = _period(request)
-    page = run = None
+    page = shown = None
     order = "hot"
     if period is not None:
-        run = topics.topic_run(period["campaign"], period["start"], period["end"])
+        shown = topics.read_topics(period["campaign"], period["start"], period["end"])
         order = period.get("order") or "hot"
-        found = topics.topics_of(run, limit=200, order=order)
-        page = paginate(request, found, default=20)
+        if shown.run is not None:
+            found = topics.topics_of(shown.run, limit=200, order=order)
+            page = paginate(request, found, default=20)
     return render(
         request,
         "triage/topics/list.html",
         {
             "form": form,
             "page": page,
-            "run": run,
+            "shown": shown,
+            "period": period,
             "order": order,
             "can_refresh": access.can(request.user, "triage.manage"),
         },
@@ -95,23 +98,41 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def refresh(request: HttpRequest) -> HttpResponse:
-    """Recompute the period's topics now (the office)."""
+    """Have the period's topics computed again in the background (the office): a click
+    must not hold a worker for the minute a city's clustering takes."""
     access.require(request.user, "triage.manage")
     form = PeriodForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a valid campaign and period."))
         return redirect("triage_topics:list")
     period = form.cleaned_data
-    run = topics.topic_run(period["campaign"], period["start"], period["end"], refresh=True)
-    messages.success(
-        request,
-        _("The topics were computed again from %(count)s suggestions.") % {"count": run.size},
-    )
+    campaign, start, end = period["campaign"], period["start"], period["end"]
+    result = topics.request_refresh(campaign, start, end, topics.stored_run(campaign, start, end))
+    if result is None:
+        messages.info(
+            request,
+            _("The topics of this period are already being computed. Reload the page in a minute."),
+        )
+    elif result.is_finished:  # the task ran at once (TASKS_IMMEDIATE=1)
+        run = topics.stored_run(campaign, start, end)
+        messages.success(
+            request,
+            _("The topics were computed again from %(count)s suggestions.")
+            % {"count": run.size if run else 0},
+        )
+    else:
+        messages.success(
+            request,
+            _(
+                "The topics are being computed again in the background. Reload the page in "
+                "a minute to see them."
+            ),
+        )
     query = urlencode(
         {
-            "campaign": period["campaign"].pk,
-            "start": period["start"].isoformat(),
-            "end": period["end"].isoformat(),
+            "campaign": campaign.pk,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
             "order": period.get("order") or "hot",
         }
     )
@@ -122,19 +143,23 @@ def refresh(request: HttpRequest) -> HttpResponse:
 @login_required
 def block(request: HttpRequest) -> HttpResponse:
     """The dashboard's hot-topics block, loaded after the page (htmx): the topics of the
-    last 30 days, read from the stored run, so the dashboard's own figures never wait on
-    a clustering."""
+    last 30 days as stored, so neither the dashboard nor the block waits on a clustering.
+    Before the first run it is a placeholder that loads itself again a little later."""
     access.require(request.user, "triage.view")
     campaign = Campaign.objects.filter(pk=_int(request.GET.get("campaign"))).first()
     if campaign is None:
         return HttpResponse(status=404)
     start, end = topics.default_period()
+    shown = topics.read_topics(campaign, start, end)
     query = urlencode({"campaign": campaign.pk, "start": start, "end": end, "order": "hot"})
     return render(
         request,
         "triage/topics/_block.html",
         {
-            "topics": bulletin_topics(campaign),
+            "topics": topics.topics_of(shown.run, limit=5) if shown.run else [],
+            "computed_at": shown.run.computed_at if shown.run else None,
+            "computing": shown.run is None and shown.refreshing,
+            "reload_url": request.get_full_path(),
             "more_url": f"{reverse('triage_topics:list')}?{query}",
         },
     )
@@ -144,8 +169,14 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def bulletin_topics(campaign: Any, end: dt.date | None = None, limit: int = 5) -> list:
-    """The hot topics of the 30 days up to `end` for a bulletin or dashboard block; render
-    them with `{% include "triage/topics/_block.html" with topics=... %}`."""
+def bulletin_topics(
+    campaign: Any, end: dt.date | None = None, limit: int = 5, *, compute: bool = False
+) -> list:
+    """The hot topics of the 30 days up to `end` for a bulletin; render them with
+    `{% include "triage/topics/_block.html" with topics=... %}`.
+
+    By default the stored run only (a request may call it: [] before the first run, and
+    a refresh queued when missing or stale); a bulletin made in the background passes
+    `compute=True` to have them clustered there when missing or stale."""
     start, end = topics.default_period(end)
-    return topics.hot_topics(campaign, start, end, limit=limit)
+    return topics.hot_topics(campaign, start, end, limit=limit, compute=compute)

@@ -14,10 +14,20 @@ texts on 2 cores:
    the cluster, rare in the other clusters); its representatives are the three members
    nearest the centroid.
 
-`hot_topics(campaign, start, end)` clusters a period together with the equal period
-before it, so each topic has a size now and before (growth), and sums the support
-counts; results are cached in `TopicRun` for an hour (and refreshed nightly by
-topic_jobs.py). `cluster_file(path, text_columns)` does the same for a .csv or .xlsx file.
+A period is clustered together with the equal period before it, so each topic has a
+size now and before (growth), and the support counts are summed. The result is stored
+in `TopicRun`; clustering takes seconds to minutes at city scale, so requests never run
+it:
+
+- requests (the page, the dashboard's block, the API) call `read_topics` or
+  `hot_topics`: they read the stored run and, when it is missing or older than
+  `CACHE_FOR`, queue ONE background refresh (`topic_jobs.refresh_run`, claimed per
+  campaign, period and stored run) and show what is stored meanwhile;
+- background callers that need the figures now (a bulletin, a report) call
+  `ensure_run` or `hot_topics(..., compute=True)`: computed there when missing or stale;
+- the refresh job and the nightly job (topic_jobs.py) call `compute_run`.
+
+`cluster_file(path, text_columns)` clusters a .csv or .xlsx file the same way.
 """
 
 from __future__ import annotations
@@ -40,6 +50,8 @@ import numpy as np
 from django.utils import timezone
 
 from campaigndesk import clock
+from campaigndesk.core import scheduler
+from campaigndesk.core.models import ScheduledRun
 from campaigndesk.suggestions.models import Status, Suggestion
 
 from .models.topics import TopicRun
@@ -55,6 +67,10 @@ FIT_SAMPLE = 20_000  # large sets: k-means is fitted on a sample, then assigns e
 TERMS = 5
 REPRESENTATIVES = 3
 CACHE_FOR = dt.timedelta(hours=1)
+# A refresh claimed this long ago that has not stored its run (its worker died, or it
+# failed) may be queued again.
+RETRY_AFTER = dt.timedelta(minutes=30)
+REFRESH_JOB = "campaigndesk.triage.topic_jobs.refresh_run"
 MAX_ROWS = 200_000
 IGNORED_STATUSES = (Status.SPAM, Status.WITHDRAWN)
 
@@ -360,12 +376,21 @@ def compute_topics(campaign: Any, start: dt.date, end: dt.date) -> list[dict]:
     return topics
 
 
-def topic_run(campaign: Any, start: dt.date, end: dt.date, *, refresh: bool = False) -> TopicRun:
-    """The cached run for the period, computed when missing, older than CACHE_FOR, or asked."""
-    run = TopicRun.objects.filter(campaign=campaign, start=start, end=end).first()
+def stored_run(campaign: Any, start: dt.date, end: dt.date) -> TopicRun | None:
+    """The period's stored run, or None before its first computation (one query)."""
+    return TopicRun.objects.filter(campaign=campaign, start=start, end=end).first()
+
+
+def is_stale(run: TopicRun | None, now: dt.datetime | None = None) -> bool:
+    """Missing, or computed CACHE_FOR ago or longer."""
+    return run is None or (now or clock.now()) - run.computed_at >= CACHE_FOR
+
+
+def compute_run(campaign: Any, start: dt.date, end: dt.date) -> TopicRun:
+    """Cluster the period now and store the run. Seconds to minutes at city scale: for
+    background jobs and commands, never for a request."""
+    # Computed at: when the suggestions were read, not when the clustering ended.
     now = clock.now()
-    if run is not None and not refresh and now - run.computed_at < CACHE_FOR:
-        return run
     began = time.perf_counter()
     result = compute_topics(campaign, start, end)
     seconds = round(time.perf_counter() - began, 3)
@@ -383,15 +408,130 @@ def topic_run(campaign: Any, start: dt.date, end: dt.date, *, refresh: bool = Fa
     return run
 
 
+def ensure_run(
+    campaign: Any, start: dt.date, end: dt.date, *, max_age: dt.timedelta = CACHE_FOR
+) -> TopicRun:
+    """The stored run, computed here first when missing or older than `max_age`: for
+    callers outside a request that need the figures now (a bulletin, a report)."""
+    run = stored_run(campaign, start, end)
+    if run is not None and clock.now() - run.computed_at < max_age:
+        return run
+    return compute_run(campaign, start, end)
+
+
+# --- requests read; a background job computes -------------------------------------------------
+
+
+@dataclass
+class StoredTopics:
+    """What a request shows of a period: the stored run (None before the first one),
+    whether it is older than CACHE_FOR, and whether a computation of the period is queued
+    or running (known only for a missing or stale run, which asks for one)."""
+
+    run: TopicRun | None
+    stale: bool
+    refreshing: bool
+
+
+def run_version(run: TopicRun | None) -> str:
+    """Which stored run a refresh replaces: its computed_at (UTC), "none" before the first."""
+    if run is None:
+        return "none"
+    return run.computed_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
+
+
+def _claim_job(campaign_id: int, start: dt.date, end: dt.date) -> str:
+    return f"{REFRESH_JOB}:{campaign_id}:{start.isoformat()}:{end.isoformat()}"
+
+
+def _claim_refresh(campaign_id: int, start: dt.date, end: dt.date, version: str) -> bool:
+    """True for the one caller that gets to queue the refresh of this stored run.
+
+    The claim is a `ScheduledRun` row (job: the campaign and period, slot: the stored
+    run's version), the scheduler's own lock: of concurrent requests only the one whose
+    INSERT passes the unique constraint queues the job. Once the job has stored a new
+    run the slot changes, so the next staleness is claimed afresh; a claim older than
+    RETRY_AFTER (its worker died, its job failed) is taken over by one conditional
+    update."""
+    job = _claim_job(campaign_id, start, end)
+    now = clock.now()
+    # Read first: a refresh already claimed (the common case while a stale run is shown)
+    # costs one SELECT, not an INSERT that fails and that PostgreSQL logs as an error.
+    taken = (
+        ScheduledRun.objects.filter(job=job, slot=version)
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
+    if taken is None:
+        return scheduler.claim(job, version, now)
+    if now - taken < RETRY_AFTER:
+        return False
+    return (
+        ScheduledRun.objects.filter(job=job, slot=version, claimed_at=taken).update(
+            claimed_at=now, claimed_by=scheduler.WORKER_ID
+        )
+        == 1
+    )
+
+
+def request_refresh(campaign: Any, start: dt.date, end: dt.date, run: TopicRun | None) -> Any:
+    """Queue one computation of the period to replace `run` (the stored run, or None),
+    unless one is queued or running already: the enqueued task's result, or None.
+
+    With TASKS_IMMEDIATE=1 the task has run by the time this returns (its result is
+    finished): the caller reads the stored run again."""
+    from .topic_jobs import refresh_run
+
+    campaign_id = getattr(campaign, "pk", campaign)
+    version = run_version(run)
+    if not _claim_refresh(campaign_id, start, end, version):
+        return None
+    try:
+        return refresh_run.enqueue(campaign_id, start.isoformat(), end.isoformat(), version)
+    except Exception:
+        # Not queued after all: let the next request claim it instead of waiting out
+        # RETRY_AFTER.
+        ScheduledRun.objects.filter(job=_claim_job(campaign_id, start, end), slot=version).delete()
+        raise
+
+
+def read_topics(campaign: Any, start: dt.date, end: dt.date) -> StoredTopics:
+    """The period's stored run for a request, which never clusters: a missing or stale
+    run has one refresh queued (see `request_refresh`) and is shown as it is meanwhile.
+
+    A fresh run costs one query; a missing or stale one a few more (the claim, and the
+    task's row once per stored run)."""
+    run = stored_run(campaign, start, end)
+    if not is_stale(run):
+        return StoredTopics(run=run, stale=False, refreshing=False)
+    result = request_refresh(campaign, start, end, run)
+    if result is not None and result.is_finished:  # run here and now (TASKS_IMMEDIATE=1)
+        run = stored_run(campaign, start, end)
+        return StoredTopics(run=run, stale=is_stale(run), refreshing=False)
+    return StoredTopics(run=run, stale=True, refreshing=True)
+
+
 def hot_topics(
-    campaign: Any, start: dt.date, end: dt.date, limit: int = 10, order: str = "hot"
+    campaign: Any,
+    start: dt.date,
+    end: dt.date,
+    limit: int = 10,
+    order: str = "hot",
+    *,
+    compute: bool = False,
 ) -> list[Topic]:
-    """The period's hot topics, best first: a pure read of the cached run (computed when
-    missing or older than an hour). `order` is "hot" (size boosted by growth, then
-    support: the default), "size", "growth" or "support". For the dashboard and the
-    bulletin block: each Topic has terms/label, size, previous, growth, support and
-    representatives."""
-    return topics_of(topic_run(campaign, start, end), limit=limit, order=order)
+    """The period's hot topics, best first. `order` is "hot" (size boosted by growth, then
+    support: the default), "size", "growth" or "support". Each Topic has terms/label,
+    size, previous, growth, support and representatives.
+
+    By default a read of the stored run (`read_topics`: [] before the first run, and a
+    refresh queued when missing or stale), safe in a request. `compute=True` clusters
+    here first when the run is missing or stale (`ensure_run`): for a bulletin or a
+    report made in the background that needs the figures now."""
+    if compute:
+        return topics_of(ensure_run(campaign, start, end), limit=limit, order=order)
+    run = read_topics(campaign, start, end).run
+    return [] if run is None else topics_of(run, limit=limit, order=order)
 
 
 def topics_of(run: TopicRun, limit: int = 10, order: str = "hot") -> list[Topic]:
@@ -479,12 +619,17 @@ def cluster_file(
 
 __all__ = [
     "Cluster",
+    "StoredTopics",
     "Topic",
     "cluster_file",
     "cluster_texts",
+    "compute_run",
     "compute_topics",
     "default_period",
+    "ensure_run",
     "hot_topics",
-    "topic_run",
+    "read_topics",
+    "request_refresh",
+    "stored_run",
     "topics_of",
 ]

@@ -115,7 +115,7 @@ def period(world):
 
 def test_hot_topics_rank_by_size_growth_and_support(world, period):
     start, end = period
-    found = topics.hot_topics(world.campaign, start, end)
+    found = topics.hot_topics(world.campaign, start, end, compute=True)
     assert len(found) == 3
     named = {t.terms[0]: t for t in found}
     parking = next(t for t in found if "停车位" in t.terms)
@@ -139,25 +139,32 @@ def test_hot_topics_rank_by_size_growth_and_support(world, period):
     assert heating.label == " · ".join(heating.terms[:3])
 
 
-def test_a_second_call_reads_the_cached_run(world, period, django_assert_num_queries):
+def test_a_second_call_reads_the_stored_run(world, period, django_assert_num_queries):
     start, end = period
-    first = topics.hot_topics(world.campaign, start, end)
+    first = topics.hot_topics(world.campaign, start, end, compute=True)
     assert TopicRun.objects.count() == 1
-    # 1: the cached TopicRun of the campaign and period.
+    # 1: the stored TopicRun of the campaign and period (fresh: no refresh is queued).
     with django_assert_num_queries(1):
         assert topics.hot_topics(world.campaign, start, end) == first
+    with django_assert_num_queries(1):
+        assert topics.hot_topics(world.campaign, start, end, compute=True) == first
 
 
-def test_a_run_older_than_an_hour_is_computed_again(world, period):
+def test_computing_now_clusters_again_a_run_older_than_an_hour(world, period):
     start, end = period
-    topics.hot_topics(world.campaign, start, end)
+    topics.hot_topics(world.campaign, start, end, compute=True)
     TopicRun.objects.update(computed_at=clock.now() - dt.timedelta(hours=2), result=[])
-    assert topics.hot_topics(world.campaign, start, end) != []
+    assert topics.hot_topics(world.campaign, start, end) == []  # a read shows what is stored
+    assert topics.hot_topics(world.campaign, start, end, compute=True) != []
     assert TopicRun.objects.count() == 1
 
 
 def test_a_period_without_suggestions_has_no_topics(world):
-    assert topics.hot_topics(world.campaign, dt.date(2000, 1, 1), dt.date(2000, 1, 31)) == []
+    found = topics.hot_topics(
+        world.campaign, dt.date(2000, 1, 1), dt.date(2000, 1, 31), compute=True
+    )
+    assert found == []
+    assert TopicRun.objects.get().result == []
 
 
 def test_cluster_file_reads_a_csv_and_writes_json(tmp_path):
