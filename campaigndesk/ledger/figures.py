@@ -9,6 +9,8 @@ version once its transaction commits (see `ledger_changed`):
 
 - saving or deleting a task, a co-unit link, a phase or a reporting period (signals
   connected here, so every action, import and the API are covered);
+- for the workspace's groups, which are kept by the same version (workspace.py), saving
+  or deleting a progress report, a reminder escalated to the office or a work plan;
 - writers that bypass signals call `ledger_changed()` themselves: the nightly light
   refresh (`lights.refresh_lights`, a bulk update) and the scale generator.
 
@@ -34,12 +36,21 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from campaigndesk import clock
-from campaigndesk.campaigns.models import Campaign, Phase
+from campaigndesk.campaigns.models import Campaign, Phase, WorkPlan
 from campaigndesk.org import access
 from campaigndesk.org.models import PATH_STEP, Unit, subtree_q
 
 from . import stats
-from .models import LedgerFigures, LedgerStamp, ReportingPeriod, Task, TaskCoUnit
+from .models import (
+    Escalation,
+    LedgerFigures,
+    LedgerStamp,
+    ProgressReport,
+    Reminder,
+    ReportingPeriod,
+    Task,
+    TaskCoUnit,
+)
 from .queries import visible_tasks
 
 ALL = "all"
@@ -115,6 +126,7 @@ def _bump(campaign_id: int) -> None:
 @receiver([post_save, post_delete], sender=Task, dispatch_uid="ledger_figures_task")
 @receiver([post_save, post_delete], sender=Phase, dispatch_uid="ledger_figures_phase")
 @receiver([post_save, post_delete], sender=ReportingPeriod, dispatch_uid="ledger_figures_period")
+@receiver([post_save, post_delete], sender=WorkPlan, dispatch_uid="ledger_figures_work_plan")
 def _campaign_row_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):  # loaddata
         return
@@ -126,9 +138,28 @@ def _co_unit_changed(sender: Any, instance: TaskCoUnit, **kwargs: Any) -> None:
     # A shared task is visible to the co-unit: its people's figures change.
     if kwargs.get("raw"):
         return
-    ledger_changed(
-        Task.objects.filter(pk=instance.task_id).values_list("campaign_id", flat=True).first()
-    )
+    ledger_changed(_campaign_of_task(instance))
+
+
+@receiver([post_save, post_delete], sender=ProgressReport, dispatch_uid="ledger_figures_report")
+@receiver([post_save, post_delete], sender=Reminder, dispatch_uid="ledger_figures_reminder")
+def _task_note_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # The workspace's "reports due" group lists the tasks without this period's report,
+    # its "office's overdue list" those with a reminder escalated to the office. The
+    # other reminders (the nightly scan's, one per task and occasion) change nothing
+    # it shows, and would only have the dashboard's figures computed again.
+    if kwargs.get("raw"):
+        return
+    if sender is Reminder and instance.level != Escalation.OFFICE:
+        return
+    ledger_changed(_campaign_of_task(instance))
+
+
+def _campaign_of_task(instance: Any) -> int | None:
+    """The campaign of the row's task: from the task its writer passed, else one query."""
+    if type(instance)._meta.get_field("task").is_cached(instance):
+        return instance.task.campaign_id
+    return Task.objects.filter(pk=instance.task_id).values_list("campaign_id", flat=True).first()
 
 
 def _version(campaign: Campaign) -> int:
