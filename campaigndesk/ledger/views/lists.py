@@ -78,12 +78,19 @@ def campaign_choices() -> list[Campaign]:
     return list(Campaign.objects.order_by("-starts_on", "-pk")[:50])
 
 
-def campaign_options() -> list[dict[str, Any]]:
+def campaign_options() -> tuple[dict[str, Any], ...]:
     """campaign_choices() as the campaign switch reads them (pk, title in the active
-    language), from plain values instead of campaigns with all their fields."""
+    language), from plain values instead of campaigns with all their fields; kept per
+    process and language until a campaign changes (core/generation.py)."""
     english = current_is_english()
+    return generation.cached("ledger.campaign_options", english, lambda: _campaign_options(english))
+
+
+def _campaign_options(english: bool) -> tuple[dict[str, Any], ...]:
     rows = Campaign.objects.order_by("-starts_on", "-pk").values_list("pk", "title_zh", "title_en")
-    return [{"pk": pk, "title": (en or zh) if english else (zh or en)} for pk, zh, en in rows[:50]]
+    return tuple(
+        {"pk": pk, "title": (en or zh) if english else (zh or en)} for pk, zh, en in rows[:50]
+    )
 
 
 # --- the ledger list -------------------------------------------------------------------------
@@ -737,21 +744,37 @@ def workspace_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     access.require(user, "ledger.view")
     campaign = campaign_for_request(request)
+    today = clock.today()
     context: dict[str, Any] = {
         "campaign": campaign,
         "campaigns": campaign_options(),
-        "unread": reminders.unread_count(user),
         "unit_groups": [],
         "office_groups": [],
-        "today": clock.today(),
+        "today": today,
     }
-    if campaign is not None:
-        today = clock.today()
-        if workspace.shows_unit_groups(user):
-            context["unit_groups"] = workspace.unit_groups(user, campaign, today, plain=True)
-        if workspace.shows_office_groups(user):
-            context["office_groups"] = workspace.office_groups(user, campaign, today, plain=True)
-        for group in [*context["unit_groups"], *context["office_groups"]]:
-            if group.key != "plans":
-                group.html = workspace_group(group)  # type: ignore[attr-defined]
+    if campaign is None:
+        context["unread"] = reminders.unread_count(user)
+    else:
+        # The unread count rides with the kept groups' key in one statement.
+        state = workspace.desk_state(user, campaign, today)
+        context["unread"] = state.unread
+        desk = workspace.desk(user, campaign, today, state)
+        context["unit_groups"], context["office_groups"] = desk.groups()
+        for group, html in zip(
+            [*context["unit_groups"], *context["office_groups"]], _desk_html(desk), strict=True
+        ):
+            group.html = html  # type: ignore[attr-defined]
     return render(request, "ledger/lists/workspace.html", context)
+
+
+def _desk_html(desk: workspace.Desk) -> tuple[SafeString | None, ...]:
+    """The task groups' cards of a kept desk (None for the work plans, which the
+    template draws), made once per language like the desk itself."""
+    language = translation.get_language()
+    found = desk.html.get(language)
+    if found is None:
+        found = desk.html[language] = tuple(
+            None if group.key == "plans" else workspace_group(group)
+            for group in (*desk.unit_groups, *desk.office_groups)
+        )
+    return found
