@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -353,10 +354,12 @@ class Desk:
         return [replace(g) for g in self.unit_groups], [replace(g) for g in self.office_groups]
 
 
-# At most this many people's (scopes') groups per campaign and version in a process: a city
-# has a few hundred units, and a desk is some 20 kB.
-DESK_LIMIT = 1000
+# At most this many scopes' groups per campaign and version in a process, the oldest
+# dropped first: a city has a few hundred units, and a full desk (20 rows a group, with
+# its cards' markup in two languages) takes up to about 200 kB.
+DESK_LIMIT = 500
 _desks: dict[tuple[str, int], tuple[tuple[Any, ...], dict[Any, Desk]]] = {}
+_desks_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -386,9 +389,12 @@ def desk(user: Any, campaign: Campaign, today: dt.date, state: DeskState) -> Des
     key = (_seen_by(user), LIMIT)
     found = slot[1].get(key)
     if found is None or not dt.timedelta(0) <= clock.now() - found.made_at <= MAX_AGE:
-        if len(slot[1]) >= DESK_LIMIT:
-            slot[1].clear()
-        found = slot[1][key] = _make_desk(user, campaign, today)
+        found = _make_desk(user, campaign, today)
+        with _desks_lock:  # another thread's eviction would change the dict mid-iteration
+            slot[1].pop(key, None)
+            while len(slot[1]) >= DESK_LIMIT:
+                slot[1].pop(next(iter(slot[1])))
+            slot[1][key] = found
     return found
 
 
