@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from campaigndesk.audit import trail
 from campaigndesk.audit.models import AuditRecord, Verb
 from campaigndesk.audit.templatetags.audit import (
     field_changes,
@@ -118,7 +119,9 @@ def list_records(request: HttpRequest, filters: Query[TrailQuery]) -> Any:
     form = TrailFilterForm(data)
     if not form.is_valid():
         raise form_refusal(form)
-    qs = form.apply(AuditRecord.objects.select_related("content_type")).order_by("-seq")
+    trail.seal()  # every committed change, chained
+    qs = form.apply(AuditRecord.objects.select_related("content_type"))
+    qs = qs.filter(seq__isnull=False).order_by("-seq")
     if filters.before is not None:
         qs = qs.filter(seq__lt=filters.before)
     # One row more than shown tells whether there is an older page, without a COUNT.
@@ -139,6 +142,7 @@ def get_record(request: HttpRequest, seq: Id, query: Query[StrictQuery]) -> Any:
     object as it is now decides who may read its private fields."""
     viewer = person(request)
     access.require(viewer, "audit.view_trail")
+    trail.seal()
     record = AuditRecord.objects.select_related("content_type").filter(seq=seq).first()
     if record is None:
         raise Http404

@@ -1,4 +1,10 @@
-"""The audit trail: an append-only, hash-chained record of every change."""
+"""The audit trail: an append-only, hash-chained record of every change.
+
+A record is written with the change, in its transaction, and chained (given its `seq`
+and hashes) right after that transaction commits, by `trail.seal()`: chaining inside
+the transaction held one lock through every commit's disk flush, so all audited writes
+of all app servers committed one at a time.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +22,10 @@ class Verb(models.TextChoices):
 
 
 class AuditRecord(models.Model):
-    """One change. `seq` has no gaps: it is handed out under the chain head's lock."""
+    """One change. `seq` is its place in the chain, without gaps, handed out when it is
+    sealed; until then (moments after its commit) `seq` is empty and so are the hashes."""
 
-    seq = models.BigIntegerField(unique=True, editable=False)
+    seq = models.BigIntegerField(unique=True, null=True, blank=True, editable=False)
     at = models.DateTimeField(_("when"), editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -42,19 +49,23 @@ class AuditRecord(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     source = models.CharField(_("source"), max_length=255, blank=True)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
-        ordering = ["-seq"]
+        ordering = ["-id"]  # the order written; `seq` is the order sealed
         indexes = [
-            models.Index(fields=["content_type", "object_id", "seq"], name="audit_object_idx")
+            models.Index(fields=["content_type", "object_id", "id"], name="audit_object_id_idx"),
+            # Only the records waiting to be sealed: a handful, however long the trail.
+            models.Index(
+                fields=["id"], name="audit_unsealed_idx", condition=models.Q(seq__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_repr}"
+        return f"#{self.seq or '?'} {self.action} {self.object_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -72,7 +83,7 @@ class AuditRecord(models.Model):
 
 
 class ChainHead(models.Model):
-    """The single row whose lock serialises appends to the chain."""
+    """The single row that names the chain's last sealed record."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)

@@ -1,9 +1,19 @@
 """Writing and checking the audit trail.
 
 Every action calls `record()` inside its own transaction, so the record and the
-change commit together or not at all. Each record carries the hash of the one
-before; `verify()` recomputes the chain and names the first record that does
-not fit (changed, deleted or reordered).
+change commit together or not at all. Right after the commit, `seal()` chains it:
+it gives the record the next `seq` and the hash of its content and of the record
+before. `verify()` recomputes the chain and names the first record that does not
+fit (changed, deleted or reordered).
+
+Why after the commit: the chain is one line across all app servers, so appending to
+it takes a lock. Taken inside the writing transaction, that lock was held through
+the commit's flush to disk (3 ms on this kind of machine), and every audited write
+of every server queued behind it: about 300 a second at most, however many servers.
+Sealed after the commit, writers commit in parallel and a sealer chains whatever
+committed meanwhile in one batch. The price: for the moments between its commit and
+its seal, a record is in the trail unchained (no `seq`); the audit pages and
+`verify()` seal what waits before they read.
 """
 
 from __future__ import annotations
@@ -12,7 +22,6 @@ import contextlib
 import contextvars
 import datetime as dt
 import decimal
-import functools
 import hashlib
 import json
 import uuid
@@ -21,7 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.files import FieldFile
 
 from campaigndesk import clock
@@ -114,18 +124,16 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditRecord:
-    """Append one record. Must run inside the transaction that made the change."""
+    """Append one record. Must run inside the transaction that made the change.
+
+    The record commits with the change, unsealed; `seal()` chains it once the
+    transaction has committed (see the module's docstring)."""
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         raise RuntimeError("audit.record() must run inside transaction.atomic()")
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
-    # The head row's lock makes seq gapless and the chain linear across servers. It is
-    # held until the commit: every write of the app queues here, so it is plain
-    # statements with no ORM query to build: lock, then insert and move the head (one
-    # statement on PostgreSQL, two elsewhere).
-    last_seq, last_hash = _lock_head(conn)
     rec = AuditRecord(
-        seq=last_seq + 1,
+        seq=None,
         at=clock.now(),
         actor=actor if isinstance(actor, models.Model) and actor.is_authenticated else None,
         actor_label=_actor_label(actor)[:150],
@@ -137,61 +145,166 @@ def record(
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
         source=current_source(),
-        prev_hash=last_hash,
+        prev_hash="",
+        hash="",
     )
-    rec.hash = _digest(_payload(rec, f"{ct.app_label}.{ct.model}"))
     if obj._meta.label in generation.WATCHED_MODELS:  # e.g. a QuerySet.update(): no signal
         generation.forget()
-    if conn.vendor == "postgresql":
-        sql, fields, _returning = _append_sql(conn.alias, conn.vendor)
-        with conn.cursor() as cursor:
-            cursor.execute(sql, [*rows.values(rec, fields, conn), rec.seq, rec.hash])
-            row = cursor.fetchone()
-        if row is None:
-            raise RuntimeError("the audit chain head is missing")
-        rec.pk, rec._state.adding, rec._state.db = row[0], False, conn.alias
-    else:
-        rows.insert(rec, using=conn.alias)
-        with conn.cursor() as cursor:
-            cursor.execute(_head_sql(conn)[1], [rec.seq, rec.hash])
+    rows.insert(rec, using=conn.alias)
+    _seal_after_commit(conn)
     return rec
 
 
-@functools.cache
-def _append_sql(alias: str, vendor: str) -> tuple[str, tuple[models.Field, ...], bool]:
-    """PostgreSQL: the record's INSERT and the head's move in one statement (one round trip
-    less while the head is locked); the statement returns the new record's id."""
-    insert, fields, returning = rows.insert_statement(AuditRecord, alias, vendor)
-    if not returning:
-        raise RuntimeError("the audit record's INSERT does not return its id")
-    conn = connections[alias]
-    qn = conn.ops.quote_name
-    move = _head_sql(conn)[1]
-    sql = f"WITH rec AS ({insert}) {move} RETURNING (SELECT {qn(AuditRecord._meta.pk.column)} FROM rec)"  # noqa: S608
-    return sql, fields, returning
+def _seal_after_commit(conn: Any) -> None:
+    """Have the transaction's records sealed once it commits: one hook per transaction,
+    however many records it writes (an import writes thousands)."""
+    hook = conn.__dict__.get("_audit_seal_hook")
+    # The hook is looked for in the pending list itself: a savepoint rolled back
+    # drops the hooks registered inside it.
+    if hook is not None and not hook.done and any(e[1] is hook for e in conn.run_on_commit):
+        return
+    hook = _SealHook(conn.alias)
+    conn.__dict__["_audit_seal_hook"] = hook
+    # robust: the change is committed whatever happens here; a seal that fails is
+    # logged and the next one takes its records.
+    transaction.on_commit(hook, using=conn.alias, robust=True)
 
 
-def _head_sql(conn: Any) -> tuple[str, str]:
-    """(lock and read the head, move it) for a connection's database (names from the model)."""
-    qn = conn.ops.quote_name
-    table, seq, last = qn(ChainHead._meta.db_table), qn("last_seq"), qn("last_hash")
-    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
-    return (
-        f"SELECT {seq}, {last} FROM {table} WHERE {qn('id')} = 1{lock}",  # noqa: S608
-        f"UPDATE {table} SET {seq} = %s, {last} = %s WHERE {qn('id')} = 1",  # noqa: S608
-    )
+class _SealHook:
+    def __init__(self, alias: str):
+        self.alias, self.done = alias, False
+
+    def __call__(self) -> None:
+        self.done = True
+        seal(using=self.alias, wait=False)
 
 
-def _lock_head(conn: Any) -> tuple[int, str]:
-    """The chain head's (last_seq, last_hash), its row locked until the commit; the
-    head is made on the very first record."""
+# --- sealing -------------------------------------------------------------------------------------
+
+SEAL_BATCH = 1000
+# One sealer at a time across all app servers: a PostgreSQL advisory lock (session
+# level, so the sealer commits batch by batch under it). Any fixed number works; this
+# one spells "CDaudit" in ASCII.
+_SEAL_LOCK = 0x4344617564697400
+_SEAL_ROUNDS = 3
+
+
+def seal(*, wait: bool = True, using: str | None = None, batch: int = SEAL_BATCH) -> int:
+    """Chain every committed record still waiting, oldest written first; returns how many.
+
+    Run after each audited transaction commits (`wait=False`: when another process is
+    sealing, leave the records to it), by `verify()`, the audit pages and a job every
+    minute (`wait=True`). On SQLite the write lock of each batch's transaction is the
+    lock; on PostgreSQL an advisory lock, while writers go on committing in parallel.
+
+    A writer that finds the lock taken relies on its holder, who looks once more for
+    waiting records after letting go: the writer committed before it tried, so that
+    look sees its record, and a record is never left behind unless the process dies
+    (then the next seal, the minute job at the latest, takes it).
+    """
+    conn = connections[using or DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql":
+        # One indexed read when nothing waits: no write lock taken.
+        if not waiting_count(using=conn.alias, limit=1):
+            return 0
+        sealed = 0
+        while True:
+            with transaction.atomic(using=conn.alias):
+                count = _seal_batch(conn, batch)
+            sealed += count
+            if count < batch:
+                return sealed
+    sealed = 0
+    for _round in range(_SEAL_ROUNDS):
+        if not _lock(conn, wait):
+            break
+        try:
+            # Under the lock nothing else moves the head, so each batch is one UPDATE
+            # (its own transaction, unless the caller holds one): no BEGIN, no COMMIT.
+            while (count := _seal_batch(conn, batch)) == batch:
+                sealed += count
+            sealed += count
+        finally:
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_SEAL_LOCK])
+        if not waiting_count(using=conn.alias, limit=1):
+            break
+    return sealed
+
+
+def _lock(conn: Any, wait: bool) -> bool:
+    """Take the sealer's lock when a record waits (one statement); False when none waits,
+    or, without `wait`, when another process holds the lock."""
+    table, qn = _quoted_table(conn)
+    take = "pg_advisory_lock(%s) IS NOT NULL" if wait else "pg_try_advisory_lock(%s)"
     with conn.cursor() as cursor:
-        cursor.execute(_head_sql(conn)[0])
-        row = cursor.fetchone()
-    if row is None:
-        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
-        return head.last_seq, head.last_hash
-    return int(row[0]), row[1]
+        cursor.execute(
+            f"SELECT CASE WHEN EXISTS (SELECT 1 FROM {table} WHERE {qn('seq')} IS NULL) "  # noqa: S608
+            f"THEN {take} ELSE FALSE END",
+            [_SEAL_LOCK],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def _quoted_table(conn: Any) -> tuple[str, Any]:
+    """The records' table name, quoted for the connection, and its quote function."""
+    qn = conn.ops.quote_name
+    return qn(AuditRecord._meta.db_table), qn
+
+
+def _seal_batch(conn: Any, batch: int) -> int:
+    """Chain up to `batch` waiting records; how many it did. The caller holds the lock."""
+    head = connections[conn.alias].ops.quote_name(ChainHead._meta.db_table)
+    waiting = list(
+        AuditRecord.objects.using(conn.alias)
+        .filter(seq__isnull=True)
+        .order_by("pk")
+        .annotate(
+            # The head rides along with the records: one round trip.
+            head_seq=RawSQL(f"SELECT last_seq FROM {head} WHERE id = 1", []),  # noqa: S608, S611
+            head_hash=RawSQL(f"SELECT last_hash FROM {head} WHERE id = 1", []),  # noqa: S608, S611
+        )[:batch]
+    )
+    if not waiting:
+        return 0
+    seq, prev = waiting[0].head_seq, waiting[0].head_hash
+    if seq is None:  # the very first record of the trail
+        ChainHead.objects.using(conn.alias).get_or_create(pk=1)
+        seq, prev = 0, GENESIS
+    for rec in waiting:
+        ct = ContentType.objects.db_manager(conn.alias).get_for_id(rec.content_type_id)
+        seq += 1
+        rec.seq, rec.prev_hash = seq, prev
+        # The hash is of the values as read back from the database, as verify() reads
+        # them: a JSON value the database normalised hashes the same either way.
+        rec.hash = prev = _digest(_payload(rec, f"{ct.app_label}.{ct.model}"))
+    table, _qn = _quoted_table(conn)
+    move_head = f"UPDATE {head} SET last_seq = %s, last_hash = %s WHERE id = 1"  # noqa: S608
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            values = ", ".join(["(%s::bigint, %s::bigint, %s, %s)"] * len(waiting))
+            cursor.execute(
+                f"WITH sealed AS (UPDATE {table} AS a "  # noqa: S608
+                f"SET seq = v.seq, prev_hash = v.prev, hash = v.hash "
+                f"FROM (VALUES {values}) AS v(id, seq, prev, hash) WHERE a.id = v.id) "
+                f"{move_head}",
+                [x for r in waiting for x in (r.pk, r.seq, r.prev_hash, r.hash)] + [seq, prev],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",  # noqa: S608
+                [(r.seq, r.prev_hash, r.hash, r.pk) for r in waiting],
+            )
+            cursor.execute(move_head, [seq, prev])
+    return len(waiting)
+
+
+def waiting_count(*, using: str | None = None, limit: int | None = None) -> int:
+    """How many committed records wait to be sealed (up to `limit`)."""
+    waiting = AuditRecord.objects.using(using or DEFAULT_DB_ALIAS).filter(seq__isnull=True)
+    if limit is not None:
+        return len(waiting.values_list("pk", flat=True)[:limit])
+    return waiting.count()
 
 
 def record_create(actor: Any, obj: models.Model, action: str = "") -> AuditRecord:
@@ -222,8 +335,10 @@ def record_delete(actor: Any, obj: models.Model, action: str = "") -> AuditRecor
 
 def history_of(obj: models.Model):
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
-    return AuditRecord.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related(
-        "actor"
+    return (
+        AuditRecord.objects.filter(content_type=ct, object_id=str(obj.pk))
+        .select_related("actor")
+        .order_by("-pk")
     )
 
 
@@ -233,13 +348,26 @@ class VerifyResult:
     checked: int
     first_bad_seq: int | None = None
     reason: str = ""
+    sealed_now: int = 0  # records that were waiting to be chained, chained first
 
 
 def verify(chunk_size: int = 5000) -> VerifyResult:
-    """Recompute the chain from the first record; stop at the first that does not fit."""
+    """Seal the records still waiting, then recompute the chain from the first record;
+    stop at the first that does not fit."""
+    sealed_now = seal()
+    result = _verify(chunk_size)
+    result.sealed_now = sealed_now
+    return result
+
+
+def _verify(chunk_size: int) -> VerifyResult:
     labels = {ct.pk: f"{ct.app_label}.{ct.model}" for ct in ContentType.objects.all()}
     expected_seq, prev_hash, checked = 1, GENESIS, 0
-    for rec in AuditRecord.objects.order_by("seq").iterator(chunk_size=chunk_size):
+    for rec in (
+        AuditRecord.objects.filter(seq__isnull=False)
+        .order_by("seq")
+        .iterator(chunk_size=chunk_size)
+    ):
         if rec.seq != expected_seq:
             return VerifyResult(
                 False,

@@ -33,6 +33,7 @@ from campaigndesk.core.widgets import PlainDateInput, PlainHiddenInput, PlainTex
 from campaigndesk.org import access
 from campaigndesk.org.forms import PlainSelect
 
+from . import trail
 from .models import AuditRecord, Verb
 from .templatetags.audit import (
     field_changes,
@@ -142,13 +143,15 @@ def _before(request: HttpRequest) -> int | None:
 @login_required
 def record_list(request: HttpRequest) -> HttpResponse:
     access.require(request.user, "audit.view_trail")
+    trail.seal()  # the trail shows every committed change, chained
     form = TrailFilterForm(request.GET)
     limit = per_page(request, PER_PAGE)
     records: list[AuditRecord] = []
     has_older = False
     before = _before(request)
     if form.is_valid():
-        qs = form.apply(AuditRecord.objects.select_related("content_type")).order_by("-seq")
+        qs = form.apply(AuditRecord.objects.select_related("content_type"))
+        qs = qs.filter(seq__isnull=False).order_by("-seq")
         if before is not None:
             qs = qs.filter(seq__lt=before)
         # One row more than shown tells whether there is an older page, without a COUNT.
@@ -240,6 +243,7 @@ def _rows_html(rows: list[dict[str, Any]]) -> SafeString:
 @login_required
 def record_detail(request: HttpRequest, seq: int) -> HttpResponse:
     access.require(request.user, "audit.view_trail")
+    trail.seal()
     record = get_object_or_404(AuditRecord.objects.select_related("content_type"), seq=seq)
     model = record.content_type.model_class()
     obj, model_name = None, type_label(record.content_type)

@@ -79,7 +79,7 @@ def _load_demo() -> DemoSummary:
         _serialise_loaders()
         if demo_loaded():  # another process loaded it while this one waited
             return DemoSummary(created=False, seconds=time.monotonic() - started)
-        first_seq = _last_seq()
+        first_id = _last_record_id()
         summary = DemoSummary(created=True)
         by_code = _ensure_units(summary)
         _ensure_people(summary, by_code)
@@ -89,7 +89,7 @@ def _load_demo() -> DemoSummary:
         from campaigndesk.triage.demo import train_demo_model  # triage's own hook
 
         train_demo_model()
-        summary.audit_records = _last_seq() - first_seq
+        summary.audit_records = AuditRecord.objects.filter(pk__gt=first_id).count()
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -105,8 +105,8 @@ def _serialise_loaders() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
 
 
-def _last_seq() -> int:
-    last = AuditRecord.objects.order_by("-seq").values_list("seq", flat=True).first()
+def _last_record_id() -> int:
+    last = AuditRecord.objects.order_by("-pk").values_list("pk", flat=True).first()
     return last or 0
 
 

@@ -82,11 +82,9 @@ def ledger_changed(campaign_id: int | None) -> None:
     """Mark the campaign's figures out of date once the writing transaction commits.
 
     Not inside it: an UPDATE of the stamp row would hold its lock to the end of the
-    transaction, ordering every task write of the campaign behind it, and could
-    deadlock with the audit chain's head lock (a plan approval records, then creates
-    tasks; a task save takes the stamp, then records). After the commit, figures
-    computed in between carry the older version and are computed again. Once per
-    campaign per transaction, however many tasks it writes.
+    transaction, ordering every task write of the campaign behind it. After the commit,
+    figures computed in between carry the older version and are computed again. Once
+    per campaign per transaction, however many tasks it writes.
     """
     if campaign_id is None:
         return

@@ -63,10 +63,9 @@ CHALLENGE_SLACK = 60 * 60  # spent tokens are kept this much longer, for clocks 
 logger = logging.getLogger(__name__)
 
 # Called inside the submission's transaction with the new suggestion (the triage
-# app registers auto-routing and duplicate detection here), BEFORE its audit record:
-# the record takes the audit chain's lock, held until the commit, so it comes last. A
+# app registers auto-routing and duplicate detection here), before its audit record. A
 # hook whose work is audited itself (auto-routing) returns a function instead, called
-# after the record, so the chain has the suggestion's creation first. Every submission
+# after the record, so the trail has the suggestion's creation first. Every submission
 # pays for the hooks: one that must not break intake catches its own errors, and
 # writes single statements rather than opening a savepoint (two more round trips each).
 INTAKE_HOOKS: list[Callable[[Suggestion], Callable[[], None] | None]] = []

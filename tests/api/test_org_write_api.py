@@ -236,7 +236,7 @@ def test_the_office_grants_and_revokes_a_role_audited(world, api):
     assert not RoleGrant.objects.filter(user=world.nobody).exists()
     done = list(
         AuditRecord.objects.filter(action__in=["org.grant_role", "org.revoke_role"])
-        .order_by("seq")
+        .order_by("pk")
         .values_list("action", flat=True)
     )
     assert done == ["org.grant_role", "org.revoke_role"]

@@ -91,7 +91,7 @@ def test_grant_and_revoke_record_the_grant_with_person_unit_and_role(world):
     role_grant = actions.grant_role(world.office, world.nobody, Role.VIEWER, world.bureau)
     grant_id = role_grant.pk
     actions.revoke_role(world.office, role_grant)
-    granted, revoked = AuditRecord.objects.filter(object_id=str(grant_id)).order_by("seq")
+    granted, revoked = AuditRecord.objects.filter(object_id=str(grant_id)).order_by("pk")
     assert (granted.verb, granted.action) == ("create", "org.grant_role")
     assert (revoked.verb, revoked.action) == ("delete", "org.revoke_role")
     expected = {"user_id": world.nobody.pk, "unit_id": world.bureau.pk, "role": "viewer"}
@@ -111,8 +111,17 @@ def test_a_refused_action_writes_no_record(world):
 
 
 @pytest.fixture
-def chain(world):
-    """Seven records from the org actions; returns their seqs in order."""
+def chain(world, django_capture_on_commit_callbacks):
+    """Eight records from the org actions, sealed as their commits have them sealed;
+    returns their seqs in order."""
+    with django_capture_on_commit_callbacks(execute=True):
+        _eight_records(world)
+    seqs = list(AuditRecord.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, 9))
+    return seqs
+
+
+def _eight_records(world):
     office = world.office
     unit = actions.create_unit(
         office, parent=world.city, code="NEW", name_zh="新单位", kind="bureau"
@@ -124,9 +133,6 @@ def chain(world):
     actions.set_password(office, person, "Seaside-walk-2019")
     role_grant = actions.grant_role(office, person, Role.LIAISON, unit)
     actions.revoke_role(office, role_grant)
-    seqs = list(AuditRecord.objects.order_by("seq").values_list("seq", flat=True))
-    assert seqs == list(range(1, 9))
-    return seqs
 
 
 def run_sql(sql: str, params=()) -> None:
@@ -249,3 +255,103 @@ def test_the_chain_stays_intact_across_many_units(world):
     assert Unit.objects.filter(parent=world.bureau).count() == 30
     result = verify(chunk_size=7)  # several chunks
     assert result.ok and result.checked == 30
+
+
+# --- sealing after the commit --------------------------------------------------------------
+
+
+def test_a_record_waits_unchained_until_its_transaction_commits(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as hooks:
+        actions.update_unit(world.office, world.bureau, {"name_en": "Renamed bureau"})
+    rec = AuditRecord.objects.get()
+    assert (rec.seq, rec.prev_hash, rec.hash) == (None, "", "")
+    assert trail.waiting_count() == 1
+    assert len(hooks) == 1  # one seal queued for the transaction
+    hooks[0]()  # the commit runs it
+    rec.refresh_from_db()
+    assert rec.seq == 1 and rec.prev_hash == trail.GENESIS and len(rec.hash) == 64
+    assert trail.waiting_count() == 0
+
+
+def test_one_seal_is_queued_per_transaction_however_many_records(
+    world, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks() as hooks, transaction.atomic():
+        for i in range(5):
+            actions.create_unit(
+                world.office, parent=world.bureau, code=f"Q{i}", name_zh=f"处{i}", kind="subunit"
+            )
+    assert len(hooks) == 1
+    assert trail.waiting_count() == 5
+    hooks[0]()
+    assert list(AuditRecord.objects.order_by("pk").values_list("seq", flat=True)) == [1, 2, 3, 4, 5]
+
+
+def test_a_seal_queued_in_a_rolled_back_savepoint_is_queued_again(
+    world, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks() as hooks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                actions.update_unit(world.office, world.bureau, {"name_en": "Gone"})
+                raise ValueError("undo the savepoint")
+        except ValueError:
+            pass
+        actions.update_unit(world.office, world.bureau, {"name_en": "Kept"})
+    assert len(hooks) == 1
+    hooks[0]()
+    assert [r.after for r in AuditRecord.objects.all()] == [{"name_en": "Kept"}]
+    assert AuditRecord.objects.get().seq == 1
+
+
+def test_sealing_in_batches_keeps_the_chain_gapless(world):
+    for i in range(12):
+        actions.create_unit(
+            world.office, parent=world.bureau, code=f"S{i}", name_zh=f"处{i}", kind="subunit"
+        )
+    assert trail.waiting_count() == 12
+    assert trail.seal(batch=5) == 12  # three batches: 5, 5, 2
+    assert list(AuditRecord.objects.order_by("pk").values_list("seq", flat=True)) == list(
+        range(1, 13)
+    )
+    result = verify()
+    assert (result.ok, result.checked, result.sealed_now) == (True, 12, 0)
+
+
+def test_verify_chains_the_waiting_records_first(world):
+    actions.update_unit(world.office, world.bureau, {"name_en": "Renamed"})
+    actions.update_unit(world.office, world.bureau, {"name_en": "Renamed again"})
+    result = verify()
+    assert (result.ok, result.checked, result.sealed_now) == (True, 2, 2)
+    assert trail.waiting_count() == 0
+
+
+def test_records_sealed_later_continue_the_chain(chain, world):
+    actions.update_unit(world.office, world.bureau, {"name_en": "Later"})
+    assert trail.seal() == 1
+    last, before = AuditRecord.objects.order_by("-seq")[:2]
+    assert (last.seq, last.prev_hash) == (9, before.hash)
+    assert verify().ok
+
+
+def test_audit_seal_command_chains_the_waiting_records(world, capsys):
+    actions.update_unit(world.office, world.bureau, {"name_en": "Sealed by hand"})
+    call_command("audit", "seal")
+    assert "1 records chained." in capsys.readouterr().out
+    assert AuditRecord.objects.get().seq == 1
+
+
+def test_the_minute_job_seals_what_no_writer_sealed(world):
+    from campaigndesk.audit import jobs
+    from campaigndesk.core import scheduler
+
+    actions.update_unit(world.office, world.bureau, {"name_en": "Left waiting"})
+    assert "campaigndesk.audit.jobs.seal_waiting" in {p.job for p in scheduler.schedule()}
+    assert jobs.seal_waiting() == 1
+    assert trail.waiting_count() == 0

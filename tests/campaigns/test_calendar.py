@@ -33,7 +33,7 @@ def test_marking_the_same_day_again_changes_it_in_place(world, client_for):
     day = CalendarDay.objects.get(calendar=world.campaign.calendar)
     assert day.is_workday is False
     assert day.note == "Holiday after all"
-    assert [r.action for r in history_of(day).order_by("seq")] == [
+    assert [r.action for r in history_of(day).order_by("pk")] == [
         "campaigns.set_calendar_day",
         "campaigns.set_calendar_day",
     ]

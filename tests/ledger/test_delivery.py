@@ -346,7 +346,7 @@ def test_the_trail_records_a_webhook_change_but_never_its_secret(world):
     assert records.count() == 2
     for record in records:
         assert "top-secret" not in json.dumps([record.before, record.after])
-    assert records.order_by("seq").last().after == {"secret_changed": True}
+    assert records.order_by("pk").last().after == {"secret_changed": True}
     hook.refresh_from_db()
     assert hook.secret == "top-secret-2"
 

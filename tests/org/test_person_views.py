@@ -332,7 +332,7 @@ def test_office_deactivates_and_reactivates_a_person(world, client_for):
     client.post(url, edit_data(world.gjz_liaison))
     world.gjz_liaison.refresh_from_db()
     assert world.gjz_liaison.is_active is True
-    assert [r.after for r in history_of(world.gjz_liaison).order_by("seq")] == [
+    assert [r.after for r in history_of(world.gjz_liaison).order_by("pk")] == [
         {"is_active": False},
         {"is_active": True},
     ]

@@ -80,7 +80,7 @@ def test_a_valid_file_is_imported_whole_and_each_suggestion_is_audited(world, ca
     assert made[0].source_note == "2018-12-05 甘井子区居民代表座谈会"
     assert made[0].phone == "13900000001" and made[1].email == "a@example.com"
     assert made[0].client_hash == importing.IMPORT_CLIENT
-    records = AuditRecord.objects.order_by("seq")[before:]
+    records = AuditRecord.objects.order_by("pk")[before:]
     actions = [r.action for r in records]
     assert actions.count("suggestions.submit") == 2
     assert actions[-1] == "suggestions.import"

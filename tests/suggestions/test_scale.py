@@ -156,5 +156,5 @@ def test_the_command_makes_them_with_one_audit_record(world):
     assert "60 suggestions" in out.getvalue()
     assert Suggestion.objects.filter(client_hash=marker(9)).count() == 60
     assert AuditRecord.objects.count() == before + 1
-    assert AuditRecord.objects.order_by("-seq").first().action == "demo.scale"
+    assert AuditRecord.objects.order_by("-pk").first().action == "demo.scale"
     assert verify().ok

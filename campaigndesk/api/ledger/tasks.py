@@ -424,7 +424,10 @@ class ChangeOut(Schema):
 
 class HistoryOut(Schema):
     id: int
-    seq: int = Field(description="Position in the tamper-evident audit chain.")
+    seq: int | None = Field(
+        description="Position in the tamper-evident audit chain; empty for the moment between "
+        "the change's commit and its record's sealing."
+    )
     at: dt.datetime
     actor: str = Field(description="User name, or `system` for jobs and commands.")
     verb: str
@@ -448,7 +451,7 @@ def task_history(request: HttpRequest, task_id: Id, filters: Query[PageQuery]) -
     user = person(request)
     task = get_task_for_user(user, task_id)
     records = history_of(task).select_related("content_type")
-    page = keyset_page(request, records, filters, order=["-seq"])
+    page = keyset_page(request, records, filters, order=["-pk"])
     names = related_names(page["items"])
     page["items"] = [
         {

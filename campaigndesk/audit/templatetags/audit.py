@@ -231,7 +231,7 @@ def object_history(
     if include:
         where |= _include_filter(include, obj.pk)
     records = list(
-        AuditRecord.objects.filter(where).select_related("content_type").order_by("-seq")[:limit]
+        AuditRecord.objects.filter(where).select_related("content_type").order_by("-pk")[:limit]
     )
     names = related_names(records)
     entries = [
