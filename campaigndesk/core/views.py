@@ -5,11 +5,16 @@ from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from campaigndesk import clock
 from campaigndesk.campaigns.queries import current_campaign
+from campaigndesk.core import generation
 from campaigndesk.org import access
 
 
@@ -28,6 +33,19 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    # Everything the overview shows comes from watched tables (campaigns, phases, key
+    # tasks, units, people, grants) and the day: its body is kept per person, language
+    # and day until one of them changes (core/generation.py).
+    user = request.user
+    key = (user.pk, translation.get_language(), clock.today())
+    body = generation.cached("core.home", key, lambda: _home_body(request), limit=HOME_LIMIT)
+    return render(request, "core/home.html", {"body": body})
+
+
+HOME_LIMIT = 2000  # bodies of 2-4 kB: one per person of a city's offices
+
+
+def _home_body(request: HttpRequest) -> SafeString:
     user = request.user
     g = access.grants(user)
     context = {
@@ -35,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "grants": user.grants.select_related("unit").order_by("role", "unit__path"),
         "has_any_role": bool(g.by_role) or g.superuser,
     }
-    return render(request, "core/home.html", context)
+    return render_to_string("core/_home_body.html", context, request=request)
 
 
 def _wants_json(request: HttpRequest) -> bool:
