@@ -69,14 +69,15 @@ BAD_CURSOR = gettext_lazy("This is not a cursor of this list: follow `next` from
 
 
 @functools.cache
-def _labels(choices: type[Choices], language: str | None) -> dict[Any, str]:
+def labels_of(choices: type[Choices], language: str | None) -> dict[Any, str]:
+    """value -> label of `choices` in `language`, made once per process."""
     return {value: str(label) for value, label in choices.choices}
 
 
 def label(choices: type[Choices], value: Any) -> str:
     """A choice's label in the request's language: a page of 50 rows asked
     `get_FOO_display()` 200 times, each hashing lazy labels (a third of GET /tasks)."""
-    return _labels(choices, get_language()).get(value, str(value))
+    return labels_of(choices, get_language()).get(value, str(value))
 
 
 @functools.cache

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.renderers import JSONRenderer
@@ -70,7 +71,7 @@ from .schemas import (
     TaskOut,
     TaskPage,
     Title,
-    label,
+    labels_of,
     task_url,
 )
 
@@ -247,6 +248,10 @@ def task_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """TaskRow's JSON, in its fields' order, from `ROW_VALUES` dicts."""
     english = current_is_english()
     co_units = _co_units([row["id"] for row in rows], english)
+    # The labels once per page, not once per row and field (each asked the language).
+    language = get_language()
+    sources, priorities = labels_of(Source, language), labels_of(Priority, language)
+    statuses, lights = labels_of(TaskStatus, language), labels_of(Light, language)
     items = []
     for r in rows:
         key_task = _numbered_ref(english, r, "key_task", "title")
@@ -263,7 +268,7 @@ def task_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "key_task": key_task,
                 "phase": phase,
                 "source": r["source"],
-                "source_label": label(Source, r["source"]),
+                "source_label": sources.get(r["source"], str(r["source"])),
                 "lead_unit": _unit_ref(
                     english,
                     r["lead_unit_id"],
@@ -273,16 +278,16 @@ def task_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 ),
                 "co_units": co_units.get(pk, []),
                 "responsible_leader": r["responsible_leader"],
-                "starts_on": r["starts_on"],
-                "deadline": r["deadline"],
+                "starts_on": r["starts_on"].isoformat(),
+                "deadline": r["deadline"].isoformat(),
                 "priority": r["priority"],
-                "priority_label": label(Priority, r["priority"]),
+                "priority_label": priorities.get(r["priority"], str(r["priority"])),
                 "status": r["status"],
-                "status_label": label(TaskStatus, r["status"]),
+                "status_label": statuses.get(r["status"], str(r["status"])),
                 "progress": r["progress"],
                 "light": r["light"],
-                "light_label": label(Light, r["light"]),
-                "accept_by": r["accept_by"],
+                "light_label": lights.get(r["light"], str(r["light"])),
+                "accept_by": r["accept_by"] and r["accept_by"].isoformat(),
                 "accepted_late": r["accepted_late"],
                 "report_late_count": r["report_late_count"],
                 "finished_late": r["finished_late"],
