@@ -1,11 +1,9 @@
 """Plug duplicate detection and hot topics into the rest of CampaignDesk.
 
-Imported once from `TriageConfig.ready()` ("dup_hooks" in its tuple of parts). It:
+Imported once from `TriageConfig.ready()` ("dup_hooks" in its tuple of parts). Each
+new suggestion's search is queued by the intake hook of hooks.py, in one job with its
+routing guess (`dup_jobs.after_intake`: the submission writes one task row). It:
 
-- appends `search_after_intake` to `suggestions.intake.INTAKE_HOOKS`: with its commit,
-  each new suggestion enqueues `dup_jobs.find_duplicates`, which stores its band keys
-  and then searches its near-duplicates ONCE and stores them (the submission itself
-  writes only the task's row);
 - appends `duplicate_hints` to `suggestions.hints.HINT_PROVIDERS`: the triage queue shows
   the stored near-duplicates of a whole page in one indexed query;
 - registers the nightly topic job of `topic_jobs.SCHEDULE` with the scheduler (which by
@@ -15,19 +13,10 @@ Imported once from `TriageConfig.ready()` ("dup_hooks" in its tuple of parts). I
 from __future__ import annotations
 
 from campaigndesk.core import scheduler
-from campaigndesk.core.background import enqueue_with_commit
-from campaigndesk.suggestions import hints, intake
+from campaigndesk.suggestions import hints
 from campaigndesk.suggestions.models import Suggestion
 
-from . import dedupe, dup_jobs, topic_jobs
-
-
-def search_after_intake(suggestion: Suggestion) -> None:
-    """Have the new suggestion signed and its near-duplicates searched by a worker: the
-    submission itself writes one task row in its transaction instead of 36 band keys
-    into an index of tens of millions of rows at city scale. `dup_jobs.find_duplicates`
-    commits the keys before it searches."""
-    enqueue_with_commit(dup_jobs.find_duplicates, suggestion.pk)
+from . import dedupe, topic_jobs
 
 
 def duplicate_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:
@@ -40,8 +29,6 @@ def duplicate_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:
     }
 
 
-if search_after_intake not in intake.INTAKE_HOOKS:
-    intake.INTAKE_HOOKS.append(search_after_intake)
 if duplicate_hints not in hints.HINT_PROVIDERS:
     hints.HINT_PROVIDERS.append(duplicate_hints)
 for periodic in topic_jobs.SCHEDULE:

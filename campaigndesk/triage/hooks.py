@@ -4,9 +4,10 @@
   (stored per suggestion, see stored_hints.py), or, before any model is trained, the
   units whose keywords the office set occur in the text ("by keyword"); the category's
   default unit stays as the built-in provider;
-- an intake hook: routes a new suggestion automatically when the campaign has a
-  threshold and the top guess reaches it (off by default); else, when a model is
-  active, has its guess stored after the commit;
+- an intake hook: queues the new suggestion's triage job (`dup_jobs.after_intake`: its
+  guess stored when a model is active and no threshold is set, then its duplicate
+  search), and routes it automatically when the campaign has a threshold and the top
+  guess reaches it (off by default);
 - a route hook: when the office routes a suggestion the model had a guess for, records
   whether it followed the top guess (live precision).
 
@@ -31,7 +32,7 @@ from campaigndesk.suggestions import actions as suggestion_actions
 from campaigndesk.suggestions import hints, intake
 from campaigndesk.suggestions.models import Status, Suggestion
 
-from . import predict, stored_hints
+from . import dup_jobs, predict, stored_hints
 from .models import RoutingDecision, RoutingModel, RoutingPrediction, Target, TriageSettings
 
 logger = logging.getLogger(__name__)
@@ -79,20 +80,20 @@ def _threshold(campaign_id: int) -> tuple[float | None, bool]:
 
 
 def auto_route(suggestion: Suggestion) -> Callable[[], None] | None:
-    """An intake hook: route a new suggestion when its campaign's threshold is set and
-    reached; else, with an active model, store its guess after the commit.
+    """An intake hook: queue the suggestion's triage job, and route it when its
+    campaign's threshold is set and reached.
 
-    Every submission pays one indexed read (threshold and model); with a model but no
-    threshold, one enqueue (the queue would otherwise predict it on the page). A
-    database error there is not swallowed: the transaction is broken then, and its
-    commit would drop the suggestion after all. With a threshold, the routing
-    (audited itself, storing the guess) is returned, for intake to run after the
-    suggestion's audit record.
+    Every submission pays one indexed read (threshold and model) and one enqueue: the
+    job stores the guess (with a model but no threshold: the queue would otherwise
+    predict it on the page) and searches its duplicates. A database error here is not
+    swallowed: the transaction is broken then, and its commit would drop the suggestion
+    after all. With a threshold, the routing (audited itself, storing the guess) is
+    returned, for intake to run after the suggestion's audit record.
     """
     threshold, has_model = _threshold(suggestion.campaign_id)
+    guess = has_model and threshold is None
+    enqueue_with_commit(dup_jobs.after_intake, suggestion.pk, guess)
     if threshold is None:
-        if has_model:
-            enqueue_with_commit(stored_hints.store_routing_hints, [suggestion.pk])
         return None
     return functools.partial(_auto_route, suggestion, threshold)
 

@@ -4,8 +4,9 @@ The triage queue ran the model on every page it showed (~60 ms at city scale, a 
 transform and `predict_proba` for 50 texts). Each suggestion's guess is now stored once
 in `RoutingPrediction` (one row per suggestion: the model version and its top three):
 
-- after intake commits, by the task `store_routing_hints` (enqueued by hooks.py when a
-  model is active; with an auto-route threshold the hook stores it in the submission);
+- after intake commits, by the suggestion's triage job `dup_jobs.after_intake` (queued
+  by hooks.py, asked to guess when a model is active; with an auto-route threshold the
+  hook stores it in the submission);
 - by the nightly `backfill_hints_job` after the retrain, and `campaigndesk triage hints
   --backfill`, for the queue's suggestions with no guess of the active version;
 - by the queue itself for the rows of a page with none of the active version (a new
@@ -177,8 +178,9 @@ def store_missing(ids: Sequence[int]) -> int:
 
 @task()
 def store_routing_hints(suggestion_ids: list[int]) -> int:
-    """Store the routing guesses of newly arrived suggestions (enqueued after intake
-    commits). Safe to run twice: a current guess is left alone."""
+    """Store the routing guesses of these suggestions (jobs queued before intake's one
+    job, `dup_jobs.after_intake`, existed). Safe to run twice: a current guess is left
+    alone."""
     return store_missing(suggestion_ids)
 
 

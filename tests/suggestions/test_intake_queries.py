@@ -16,7 +16,7 @@ from campaigndesk.audit.models import AuditRecord
 from campaigndesk.audit.trail import verify
 from campaigndesk.suggestions import intake
 from campaigndesk.suggestions.models import ChallengeUse, IntakeThrottle, Suggestion
-from campaigndesk.triage import dup_hooks
+from campaigndesk.triage import hooks
 from campaigndesk.triage.models import SuggestionSignature
 
 BODY = "建议在甘井子区增设社区便民服务站，方便老年人办事。"
@@ -74,7 +74,8 @@ def test_a_public_submission_runs_a_fixed_number_of_queries(world, book):
     assert AuditRecord.objects.filter(object_id=str(s.pk), action="suggestions.submit").exists()
     assert not SuggestionSignature.objects.filter(suggestion=s).exists()  # the task's work
     assert ChallengeUse.objects.count() == 2
-    assert any("dbtaskresult" in q and "find_duplicates" in q for q in sql)
+    assert sum("dbtaskresult" in q for q in sql) == 1  # triage's one job
+    assert any("dbtaskresult" in q and "after_intake" in q for q in sql)
     assert verify().ok
 
 
@@ -158,7 +159,7 @@ def test_a_database_error_in_a_hook_fails_the_submission_instead_of_losing_it(wo
     def broken(*_a, **_kw):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(dup_hooks, "enqueue_with_commit", broken)  # the search task's row
+    monkeypatch.setattr(hooks, "enqueue_with_commit", broken)  # the triage job's row
     with pytest.raises(DatabaseError):
         intake.submit(campaign=world.campaign, title="增设便民服务站", body=BODY, client="c")
     assert not Suggestion.objects.exists()

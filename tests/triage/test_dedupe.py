@@ -75,7 +75,9 @@ def test_a_failing_signature_is_logged_and_left_to_the_nightly_backfill(world, m
 
 
 def test_the_intake_hook_and_the_hint_provider_are_registered_once():
-    assert intake.INTAKE_HOOKS.count(dup_hooks.search_after_intake) == 1
+    from campaigndesk.triage import hooks
+
+    assert intake.INTAKE_HOOKS.count(hooks.auto_route) == 1
     assert hints.HINT_PROVIDERS.count(dup_hooks.duplicate_hints) == 1
 
 

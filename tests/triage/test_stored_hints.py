@@ -12,8 +12,8 @@ from django_tasks_db.models import DBTaskResult
 from campaigndesk.core import scheduler
 from campaigndesk.suggestions import hints
 from campaigndesk.suggestions.models import Status, Suggestion
-from campaigndesk.triage import hooks, predict, stored_hints, training
-from campaigndesk.triage.models import RoutingPrediction
+from campaigndesk.triage import dup_jobs, hooks, predict, stored_hints, training
+from campaigndesk.triage.models import DuplicateScan, RoutingPrediction
 from tests.triage.test_routing import SCHOOL, routed_history, submit
 
 QUEUE = "/desk/suggestions/queue/"
@@ -56,17 +56,38 @@ def test_with_the_database_queue_the_task_commits_with_the_suggestion(
     # Written in intake's own transaction, before any after-commit callback ran (no
     # second commit after it); a worker runs it.
     assert not RoutingPrediction.objects.filter(suggestion=s).exists()
-    queued = DBTaskResult.objects.get(task_path__endswith="store_routing_hints")
-    assert queued.args_kwargs["args"] == [[s.pk]]
-    assert stored_hints.store_routing_hints.call(*queued.args_kwargs["args"]) == 1
+    # One job for the suggestion's triage work: the guess, then the duplicate search.
+    jobs = DBTaskResult.objects.filter(task_path__endswith="after_intake")
+    (queued,) = [job for job in jobs if job.args_kwargs["args"][0] == s.pk]
+    assert queued.args_kwargs["args"] == [s.pk, True]
+    dup_jobs.after_intake.call(*queued.args_kwargs["args"])
     assert RoutingPrediction.objects.get(suggestion=s).model == trained
+    assert DuplicateScan.objects.filter(suggestion=s).exists()
 
 
-def test_without_a_model_nothing_is_enqueued_at_intake(world, django_capture_on_commit_callbacks):
+def test_without_a_model_the_job_only_searches(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         s = submit(world, *SCHOOL)
+    queued = DBTaskResult.objects.get(task_path__endswith="after_intake")
+    assert queued.args_kwargs["args"] == [s.pk, False]
+    dup_jobs.after_intake.call(*queued.args_kwargs["args"])
     assert not RoutingPrediction.objects.filter(suggestion=s).exists()
-    assert not DBTaskResult.objects.filter(task_path__endswith="store_routing_hints").exists()
+    assert DuplicateScan.objects.filter(suggestion=s).exists()
+
+
+def test_a_failed_guess_is_logged_and_the_search_goes_on(
+    trained, world, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        s = submit(world, *SCHOOL)
+
+    def broken(ids):
+        raise ValueError("the model file is unreadable")
+
+    monkeypatch.setattr(stored_hints, "store_missing", broken)
+    dup_jobs.after_intake.call(s.pk, True)
+    assert "could not store the routing guess" in caplog.text
+    assert DuplicateScan.objects.filter(suggestion=s).exists()
 
 
 def test_the_queue_reads_stored_guesses_without_running_the_model(trained, world, monkeypatch):
