@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaigndesk import clock
+from campaigndesk.core import generation
 from campaigndesk.ledger import actions, stats
 from campaigndesk.ledger.lights import refresh_lights
 from campaigndesk.ledger.models import Task
@@ -220,6 +221,7 @@ def test_stored_figures_list_lights_and_statuses_in_order_whatever_the_keys_orde
     data["statuses"] = dict(sorted(data["statuses"].items()))
     stored.figures = data
     stored.save(update_fields=["figures"])
+    generation.clear()  # as another app server, which renders from the stored row
     read_back = get(client)
     assert chart(read_back, "statuses") == chart(computed, "statuses")
     assert chart(read_back, "lights") == chart(computed, "lights")
@@ -316,8 +318,30 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_100_tasks(
     # The first request after a write computes the figures (the GROUP BYs of ledger.stats)
     # and stores them: as many queries for 100 tasks as for 10.
     assert count() == ten_fresh
-    # Every later request: 1 session and the reference stamp, 2 campaigns for the
-    # switcher, 3 the stored figures at the campaign's version, 4 their units, 5 their
-    # phases. (The person, their role grants and the current campaign come from the
-    # process cache.)
-    assert ten == count() == 5
+    # Every later request: 1 session and the reference stamp, 2 the stored figures' row
+    # at the campaign's version (its id only): the body rendered from it is kept in the
+    # process. (The person, their role grants and the current campaign come from the
+    # process cache too.)
+    assert ten == count() == 2
+
+
+def test_a_kept_dashboard_shows_a_new_task_at_the_next_request(
+    world, figures_ledger, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for(world.office)
+    before = get(client)
+    assert get(client).content.count(b"chart-lights") == before.content.count(b"chart-lights")
+    total = before.context["total"]
+    transaction.get_connection().__dict__.pop("_ledger_stamps", None)
+    with django_capture_on_commit_callbacks(execute=True), at(START):  # its commit
+        make_task(world, "新增任务", world.ganjingzi, dt.date(2018, 10, 20))
+    after = get(client)  # the write made new figures: the body is rendered again
+    assert after.context["total"] == total + 1
+
+
+def test_each_person_keeps_a_dashboard_of_their_own(world, figures_ledger, client_for):
+    office = get(client_for(world.office))
+    liaison = get(client_for(world.gjz_liaison))
+    assert liaison.context["total"] < office.context["total"]
+    again = get(client_for(world.gjz_liaison)).content.decode()
+    assert f'<span class="figure">{liaison.context["total"]}</span>' in again

@@ -19,7 +19,9 @@ from urllib.parse import quote_plus
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -28,11 +30,12 @@ from django.views.decorators.http import require_safe
 
 from campaigndesk import clock
 from campaigndesk.campaigns.models import Campaign
+from campaigndesk.core import generation
 from campaigndesk.core.bilingual import current_is_english
 from campaigndesk.org import access
 
 from .. import stats
-from ..figures import dashboard_figures
+from ..figures import current_figures, dashboard_figures
 from ..models import Light, TaskStatus
 from .lists import campaign_choices, campaign_for_request
 
@@ -346,9 +349,35 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     access.require(user, "ledger.view")
     campaign = campaign_for_request(request)
+    if campaign is None:
+        return render(request, "ledger/dashboard/dashboard.html", {"body": _body(request, None)})
+    today = clock.today()
+    # The stored figures' row names the body: rendered once per process for a person,
+    # language and row, until a write makes new figures or a watched table (units,
+    # phases, campaigns, grants) changes. One small read instead of the figures' JSON,
+    # their units and phases, and the rendering.
+    made = current_figures(user, campaign, today)
+    if made is None:  # out of date: computed and stored now, then named
+        dashboard_figures(user, campaign, today)
+        made = current_figures(user, campaign, today)
+    if made is None:  # a write came in between: this once, not kept
+        body = _body(request, campaign)
+    else:
+        key = (user.pk, campaign.pk, made, translation.get_language(), today)
+        body = generation.cached(
+            "ledger.dashboard", key, lambda: _body(request, campaign), limit=BODY_LIMIT
+        )
+    return render(request, "ledger/dashboard/dashboard.html", {"body": body})
+
+
+BODY_LIMIT = 500  # rendered bodies of about 70 kB
+
+
+def _body(request: HttpRequest, campaign: Any) -> SafeString:
+    user = request.user
     context: dict[str, Any] = {"campaign": campaign, "campaigns": campaign_choices()}
     if campaign is None:
-        return render(request, "ledger/dashboard/dashboard.html", context)
+        return render_to_string("ledger/dashboard/_body.html", context, request=request)
     today = clock.today()
     # Stored per ledger version: one row read, unless a write has changed the figures.
     figures = dashboard_figures(user, campaign, today)
@@ -387,4 +416,4 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "show_topics": access.can(user, "triage.view"),
         }
     )
-    return render(request, "ledger/dashboard/dashboard.html", context)
+    return render_to_string("ledger/dashboard/_body.html", context, request=request)
