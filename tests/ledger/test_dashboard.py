@@ -326,14 +326,13 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_100_tasks(
 
 
 def test_a_kept_dashboard_shows_a_new_task_at_the_next_request(
-    world, figures_ledger, client_for, django_capture_on_commit_callbacks
+    world, figures_ledger, client_for, committed
 ):
     client = client_for(world.office)
     before = get(client)
     assert get(client).content.count(b"chart-lights") == before.content.count(b"chart-lights")
     total = before.context["total"]
-    transaction.get_connection().__dict__.pop("_ledger_stamps", None)
-    with django_capture_on_commit_callbacks(execute=True), at(START):  # its commit
+    with committed(), at(START):
         make_task(world, "新增任务", world.ganjingzi, dt.date(2018, 10, 20))
     after = get(client)  # the write made new figures: the body is rendered again
     assert after.context["total"] == total + 1

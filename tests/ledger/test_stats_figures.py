@@ -7,7 +7,6 @@ transaction, so writes run inside `committed()`, which runs those commit hooks.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 import pytest
@@ -40,22 +39,6 @@ def make_task(world, title, unit, deadline, **fields) -> Task:
         deadline=deadline,
         **fields,
     )
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """`with committed():` is a transaction of its own: its on-commit hooks run at its end,
-    as a commit would run them."""
-
-    @contextlib.contextmanager
-    def block():
-        # ledger_changed() queues one bump per transaction until it has run; the test's
-        # own transaction holds hooks that never run (the world's phase), so start anew.
-        transaction.get_connection().__dict__.pop("_ledger_stamps", None)
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-
-    return block
 
 
 @pytest.fixture

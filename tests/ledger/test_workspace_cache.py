@@ -4,11 +4,10 @@ share groups. (A kept page's two queries are counted in test_workspace.)"""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from campaigndesk import clock
@@ -46,22 +45,6 @@ def no_kept_desks():
     workspace.forget_desks()
     yield
     workspace.forget_desks()
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """`with committed():` runs the block as a transaction of its own would commit: its
-    commit hooks (the ledger version's bump among them) run at the end of the block."""
-
-    @contextlib.contextmanager
-    def block():
-        # The test's one transaction keeps the hooks of earlier writes queued, never
-        # run: a new bump is queued only once those are forgotten.
-        transaction.get_connection().__dict__.pop("_ledger_stamps", None)
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-
-    return block
 
 
 def unit_groups(client, day: dt.date = TODAY) -> dict[str, set[str]]:
