@@ -203,13 +203,20 @@ _MISSING = object()
 
 
 def cached(
-    kind: str, key: Any, build: Callable[[], T], alias: str = "default", limit: int = CACHE_LIMIT
+    kind: str,
+    key: Any,
+    build: Callable[[], T],
+    alias: str = "default",
+    limit: int = CACHE_LIMIT,
+    keep: Callable[[T], bool] | None = None,
 ) -> T:
     """`build()`'s answer, kept in this process until a watched table changes.
 
-    `build` must read only watched tables (or what changes with them) and return a
-    value nobody mutates (tuples, frozen dataclasses, strings): every caller shares
-    it. At most `limit` answers of one kind are kept (rendered pages are big).
+    `build` must read only watched tables (or what changes with them, named in `key`)
+    and return a value nobody mutates (tuples, frozen dataclasses, strings): every
+    caller shares it. At most `limit` answers of one kind are kept, the oldest dropped
+    first (rendered pages are big). `keep`, when given, says whether a kept answer may
+    still be used (e.g. its age); else it is built again.
     """
     current = stamp(alias)
     if current is None:
@@ -220,9 +227,10 @@ def cached(
         _cache[alias] = slot
     entries = slot[1].setdefault(kind, {})
     found = entries.get(key, _MISSING)
-    if found is _MISSING:
-        if len(entries) >= limit:
-            entries.clear()
+    if found is _MISSING or (keep is not None and not keep(found)):
+        entries.pop(key, None)
+        while len(entries) >= limit:
+            entries.pop(next(iter(entries)), None)
         found = entries[key] = build()
     return found  # type: ignore[return-value]
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -354,12 +353,10 @@ class Desk:
         return [replace(g) for g in self.unit_groups], [replace(g) for g in self.office_groups]
 
 
-# At most this many scopes' groups per campaign and version in a process, the oldest
-# dropped first: a city has a few hundred units, and a full desk (20 rows a group, with
-# its cards' markup in two languages) takes up to about 200 kB.
+# At most this many desks in a process, the oldest dropped first: a city has a few
+# hundred units, and a full desk (20 rows a group, with its cards' markup in two
+# languages) takes up to about 200 kB.
 DESK_LIMIT = 500
-_desks: dict[tuple[str, int], tuple[tuple[Any, ...], dict[Any, Desk]]] = {}
-_desks_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -375,27 +372,17 @@ class DeskState:
 
 
 def desk(user: Any, campaign: Campaign, today: dt.date, state: DeskState) -> Desk:
-    """The person's groups on the desk's page, kept in this process while `state` (read
-    by `desk_state`) and the reference stamp stay the same; else computed and kept."""
-    alias = DEFAULT_DB_ALIAS
-    reference = generation.stamp(alias)
-    if reference is None:  # an engine without the stamp: nothing can be kept
-        return _make_desk(user, campaign, today)
-    at = (reference, state.version, state.period, today)
-    slot = _desks.get((alias, campaign.pk))
-    if slot is None or slot[0] != at:
-        slot = (at, {})
-        _desks[(alias, campaign.pk)] = slot
-    key = (_seen_by(user), LIMIT)
-    found = slot[1].get(key)
-    if found is None or not dt.timedelta(0) <= clock.now() - found.made_at <= MAX_AGE:
-        found = _make_desk(user, campaign, today)
-        with _desks_lock:  # another thread's eviction would change the dict mid-iteration
-            slot[1].pop(key, None)
-            while len(slot[1]) >= DESK_LIMIT:
-                slot[1].pop(next(iter(slot[1])))
-            slot[1][key] = found
-    return found
+    """The person's groups on the desk's page, kept in this process (core/generation.py)
+    while `state` (read by `desk_state`), the day and the reference stamp stay the same,
+    and for at most MAX_AGE; else computed and kept."""
+    key = (campaign.pk, state.version, state.period, today, _seen_by(user), LIMIT)
+    return generation.cached(
+        "ledger.desk",
+        key,
+        lambda: _make_desk(user, campaign, today),
+        limit=DESK_LIMIT,
+        keep=lambda kept: dt.timedelta(0) <= clock.now() - kept.made_at <= MAX_AGE,
+    )
 
 
 def desk_state(user: Any, campaign: Campaign, today: dt.date) -> DeskState:
@@ -481,5 +468,5 @@ def _make_desk(user: Any, campaign: Campaign, today: dt.date) -> Desk:
 
 
 def forget_desks() -> None:
-    """Drop every kept desk (tests that swap databases)."""
-    _desks.clear()
+    """Drop every kept desk, with the rest of the process cache (tests)."""
+    generation.clear()
