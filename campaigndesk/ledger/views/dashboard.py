@@ -35,7 +35,7 @@ from campaigndesk.core.bilingual import current_is_english
 from campaigndesk.org import access
 
 from .. import stats
-from ..figures import current_figures, dashboard_figures
+from ..figures import Figures, current_figures, dashboard_figures
 from ..models import Light, TaskStatus
 from .lists import campaign_choices, campaign_for_request
 
@@ -357,15 +357,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # phases, campaigns, grants) changes. One small read instead of the figures' JSON,
     # their units and phases, and the rendering.
     made = current_figures(user, campaign, today)
-    if made is None:  # out of date: computed and stored now, then named
-        dashboard_figures(user, campaign, today)
+    figures = None
+    if made is None:  # out of date: computed and stored now, and rendered from that
+        figures = dashboard_figures(user, campaign, today)
         made = current_figures(user, campaign, today)
     if made is None:  # a write came in between: this once, not kept
-        body = _body(request, campaign)
+        body = _body(request, campaign, figures)
     else:
         key = (user.pk, campaign.pk, made, translation.get_language(), today)
         body = generation.cached(
-            "ledger.dashboard", key, lambda: _body(request, campaign), limit=BODY_LIMIT
+            "ledger.dashboard", key, lambda: _body(request, campaign, figures), limit=BODY_LIMIT
         )
     return render(request, "ledger/dashboard/dashboard.html", {"body": body})
 
@@ -373,14 +374,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 BODY_LIMIT = 500  # rendered bodies of about 70 kB
 
 
-def _body(request: HttpRequest, campaign: Any) -> SafeString:
+def _body(request: HttpRequest, campaign: Any, figures: Figures | None = None) -> SafeString:
+    """The page's body; from `figures` when the caller has just computed them, else from
+    the stored ones (one row read, unless a write has changed them)."""
     user = request.user
     context: dict[str, Any] = {"campaign": campaign, "campaigns": campaign_choices()}
     if campaign is None:
         return render_to_string("ledger/dashboard/_body.html", context, request=request)
     today = clock.today()
-    # Stored per ledger version: one row read, unless a write has changed the figures.
-    figures = dashboard_figures(user, campaign, today)
+    if figures is None:
+        figures = dashboard_figures(user, campaign, today)
     light_counts, status_counts = figures.lights, figures.statuses
     parts, trend = figures.breakdown, figures.trend
     light_rows, light_chart = _lights(campaign, light_counts)
