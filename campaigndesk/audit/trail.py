@@ -14,6 +14,10 @@ Sealed after the commit, writers commit in parallel and a sealer chains whatever
 committed meanwhile in one batch. The price: for the moments between its commit and
 its seal, a record is in the trail unchained (no `seq`); the audit pages and
 `verify()` seal what waits before they read.
+
+Who seals: on PostgreSQL, a sealer process when one runs (`audit/sealer.py`, started by
+`campaigndesk scheduler`), which takes the seal off the requests; otherwise each writer
+right after its commit.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from django.db.models.fields.files import FieldFile
 from campaigndesk import clock
 from campaigndesk.core import generation, rows
 
+from . import sealer
 from .models import AuditRecord, ChainHead, Verb
 
 GENESIS = "0" * 64
@@ -176,6 +181,9 @@ class _SealHook:
 
     def __call__(self) -> None:
         self.done = True
+        conn = connections[self.alias]
+        if sealer.running(conn):  # it takes this transaction's records within moments
+            return
         seal(using=self.alias, wait=False)
 
 

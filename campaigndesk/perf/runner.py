@@ -155,7 +155,12 @@ def bench_run(
 
     workdir = Path(tempfile.mkdtemp(prefix="cd-bench-"))
     env = server_env(prepared.url, workdir / "static", secrets.token_urlsafe(48))
-    server = Server(env, workdir / "gunicorn.log", workers=options.workers or WORKERS)
+    server = Server(
+        env,
+        workdir / "gunicorn.log",
+        workers=options.workers or WORKERS,
+        sealer=options.db == "postgres",
+    )
     results: list[PathResult] = []
     load_before = load_average()
     completed = False
@@ -165,7 +170,10 @@ def bench_run(
         prepare.run_command(["collectstatic", "--no-input", "-v", "0"], env, say)
         say("signing in the bench user, resolving URLs, counting queries")
         probed = run_probe(paths, env, say)["paths"]
-        say(f"starting gunicorn ({server.workers} sync workers) on {server.base_url}")
+        say(
+            f"starting gunicorn ({server.workers} sync workers) on {server.base_url}"
+            + (" and the audit sealer" if server.sealer else "")
+        )
         server.start()
         for path in paths:
             results.append(_bench_path(server, gen, path, probed.get(path.name, {}), options, say))
@@ -178,6 +186,8 @@ def bench_run(
         if completed and options.keep_server and server.proc is not None:
             say(f"server left running: {server.base_url}, pid {server.proc.pid}")
             say(f"stop it with: kill {server.proc.pid}; its files: {workdir}")
+            if server.sealer_proc is not None:
+                say(f"and the audit sealer: kill {server.sealer_proc.pid}")
         else:
             server.stop()
             shutil.rmtree(workdir, ignore_errors=True)

@@ -34,14 +34,25 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn serving campaigndesk.wsgi on a loopback port."""
+    """gunicorn serving campaigndesk.wsgi on a loopback port, and, on PostgreSQL, the audit
+    sealer production's scheduler runs beside it (`audit seal --follow`): with it, app
+    servers leave the audit chain's seal to that process (campaigndesk/audit/sealer.py)."""
 
-    def __init__(self, env: Mapping[str, str], log_path: Path, workers: int = WORKERS) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log_path: Path,
+        workers: int = WORKERS,
+        *,
+        sealer: bool = False,
+    ) -> None:
         self.env = dict(env)
         self.log_path = log_path
         self.workers = workers
+        self.sealer = sealer
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.sealer_proc: subprocess.Popen[bytes] | None = None
 
     @property
     def base_url(self) -> str:
@@ -78,6 +89,15 @@ class Server:
                 stderr=log,
                 start_new_session=True,
             )
+            if self.sealer:
+                self.sealer_proc = subprocess.Popen(
+                    [sys.executable, "-m", "campaigndesk", "audit", "seal", "--follow"],
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                    start_new_session=True,
+                )
         self._wait_healthy(timeout)
 
     def _wait_healthy(self, timeout: float) -> None:
@@ -106,17 +126,23 @@ class Server:
 
     def stop(self, timeout: float = 15) -> None:
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)  # gunicorn stops its workers gracefully
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        sealer, self.sealer_proc = self.sealer_proc, None
+        _stop(proc, signal.SIGTERM, timeout)  # gunicorn stops its workers gracefully
+        _stop(sealer, signal.SIGTERM, timeout)  # the sealer chains what waits, then exits
 
     def pids(self) -> list[int]:
         return [] if self.proc is None else process_tree(self.proc.pid)
+
+
+def _stop(proc: subprocess.Popen[bytes] | None, sig: int, timeout: float) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
 
 
 def process_tree(root: int) -> list[int]:

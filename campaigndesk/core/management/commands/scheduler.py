@@ -4,7 +4,9 @@ import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
 
+from campaigndesk.audit import sealer
 from campaigndesk.core import scheduler
 
 
@@ -13,7 +15,8 @@ class Command(BaseCommand):
         "Enqueue the periodic background jobs that are due (deliveries every minute, "
         "reminders hourly, light refresh and daily digests once a day). Loops once a "
         "minute; --once runs one tick and exits, for cron. Safe when several run at once: "
-        "each run is claimed by one of them. A db_worker runs what it enqueues."
+        "each run is claimed by one of them. A db_worker runs what it enqueues. On "
+        "PostgreSQL the loop also seals the audit trail as records arrive."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,7 +41,15 @@ class Command(BaseCommand):
             self.stdout.write(f"Started: {', '.join(started)}." if started else "Nothing was due.")
             return
         self.stdout.write("Scheduler running; one tick a minute. Stop it with Ctrl-C.")
+        sealing = None
+        if connection.vendor == "postgresql":  # takes the audit seal off the app servers
+            sealing = sealer.start_in_background()
+            self.stdout.write("Sealing the audit trail as records arrive.")
         try:
             scheduler.run_forever(threading.Event(), inline=options["inline"])
         except KeyboardInterrupt:
             self.stdout.write("Stopped.")
+        finally:
+            if sealing is not None:  # its last seal, then its session ends
+                sealing[1].set()
+                sealing[0].join(10)
