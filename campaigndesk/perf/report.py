@@ -312,7 +312,8 @@ GROWTH_LIMIT = 1.3  # p95 at city scale may be at most 1.3 x p95 at small scale
 
 def growth(small: Run, city: Run) -> list[dict[str, Any]]:
     """city/small p95 per path. `adjusted` divides by the same ratio of /healthz, to
-    take out a machine that was busier during one of the two runs."""
+    take out a machine that was busier while one scale was measured (the bench measures
+    each path on both scales back to back, which leaves little of that to take out)."""
     small_by = {r.path.name: r for r in small.results}
 
     def p95(r: PathResult | None) -> float | None:

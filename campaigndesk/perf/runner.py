@@ -1,7 +1,10 @@
-"""One bench run: prepare the database, start the server, drive each path, report."""
+"""One bench run: prepare the database, start the server, drive each path, report.
+
+The growth check runs two at once (small and city scale), each path on both back to back."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -12,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -137,10 +140,111 @@ def preflight(req: loadgen.Request, expect: int) -> str:
     return f"answered {status}, expected {expect}" if status != expect else ""
 
 
-def bench_run(
-    paths: list[BenchPath], options: Options, say: Say, generator: Any | None = None
-) -> Run:
-    gen = generator or loadgen.generator()
+GROWTH_SCALES = ("small", "city")
+
+
+@dataclass
+class Stage:
+    """One scale's part of a run: its database, its server, and what was measured on it."""
+
+    options: Options
+    prepared: prepare.Prepared
+    notes: list[str]
+    say: Say
+    workdir: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    server: Server | None = None
+    probed: dict[str, Any] = field(default_factory=dict)
+    results: list[PathResult] = field(default_factory=list)
+    baseline_again: Measurement | None = None
+    load_before: tuple[float, float, float] | None = None
+
+    def start(self, paths: list[BenchPath]) -> None:
+        """Collect static files, probe the paths and start the server (and its sealer)."""
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"cd-bench-{self.options.scale}-"))
+        self.env = server_env(self.prepared.url, self.workdir / "static", secrets.token_urlsafe(48))
+        server = self.server = Server(
+            self.env,
+            self.workdir / "gunicorn.log",
+            workers=self.options.workers or WORKERS,
+            sealer=self.options.db == "postgres",
+        )
+        self.load_before = load_average()
+        self.say("collecting static files")
+        prepare.run_command(["collectstatic", "--no-input", "-v", "0"], self.env, self.say)
+        self.say("signing in the bench user, resolving URLs, counting queries")
+        self.probed = run_probe(paths, self.env, self.say)["paths"]
+        self.say(
+            f"starting gunicorn ({server.workers} sync workers) on {server.base_url}"
+            + (" and the audit sealer" if server.sealer else "")
+        )
+        server.start()
+
+    def measure(self, path: BenchPath, gen: Any) -> None:
+        assert self.server is not None
+        probed = self.probed.get(path.name, {})
+        self.results.append(_bench_path(self.server, gen, path, probed, self.options, self.say))
+
+    def wants_baseline_again(self, paths: list[BenchPath]) -> bool:
+        return (
+            len(paths) > 1
+            and paths[0].name == BASELINE
+            and bool(self.results)
+            and self.results[0].measurement is not None
+        )
+
+    def measure_baseline_again(self, baseline: BenchPath, gen: Any) -> None:
+        assert self.server is not None
+        probed = self.probed.get(BASELINE, {})
+        again = _bench_path(self.server, gen, baseline, probed, self.options, self.say)
+        self.baseline_again = again.measurement
+
+    def stop(self) -> None:
+        try:
+            if self.server is not None:
+                self.server.stop()
+        finally:
+            if self.workdir is not None:
+                shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def leave_running(self) -> None:
+        server = self.server
+        if server is None or server.proc is None:
+            self.stop()
+            return
+        self.say(f"server left running: {server.base_url}, pid {server.proc.pid}")
+        self.say(f"stop it with: kill {server.proc.pid}; its files: {self.workdir}")
+        if server.sealer_proc is not None:
+            self.say(f"and the audit sealer: kill {server.sealer_proc.pid}")
+
+    def conclude(self, gen: Any) -> Run:
+        """The run's report, after the server has stopped: triage timings, ratios, notes."""
+        options = self.options
+        triage = run_triage(self.env, self.say) if options.triage else None
+        apply_ratios(self.results, self.baseline_again)
+        for r in self.results:
+            if r.measurement and r.measurement.errors:
+                r.note = (r.note + "; " if r.note else "") + f"{r.measurement.errors} errors"
+        return Run(
+            scale=options.scale,
+            db=options.db,
+            duration_s=options.duration,
+            concurrency=options.concurrency,
+            load_generator=gen.name,
+            workers=self.server.workers if self.server is not None else None,
+            results=self.results,
+            prepared={k: v for k, v in self.prepared.info.items() if k != "version"},
+            notes=self.notes,
+            load_before=self.load_before,
+            load_after=load_average(),
+            commit=source_version(),
+            baseline_again=self.baseline_again,
+            triage=triage,
+        )
+
+
+def prepare_stage(options: Options, gen: Any, say: Say) -> Stage:
+    """Make (or reuse) the scale's bench database; nothing is started yet."""
     notes: list[str] = []
     if isinstance(gen, loadgen.PythonLoad):
         notes.append("wrk was not available: the built-in Python load generator ran (lower rps).")
@@ -152,66 +256,79 @@ def bench_run(
         )
     if not prepared.info.get("demo"):
         notes.append("the Dalian demo was not loaded (no load_demo command)")
+    return Stage(options, prepared, notes, say)
 
-    workdir = Path(tempfile.mkdtemp(prefix="cd-bench-"))
-    env = server_env(prepared.url, workdir / "static", secrets.token_urlsafe(48))
-    server = Server(
-        env,
-        workdir / "gunicorn.log",
-        workers=options.workers or WORKERS,
-        sealer=options.db == "postgres",
-    )
-    results: list[PathResult] = []
-    load_before = load_average()
+
+def in_turn(stages: list[Stage], index: int) -> list[Stage]:
+    """The stages in the order the `index`th path visits them: forwards, then backwards,
+    so that a machine slowing down (or speeding up) during a run favours neither."""
+    return list(stages) if index % 2 == 0 else list(reversed(stages))
+
+
+def measure_paths(stages: list[Stage], paths: list[BenchPath], gen: Any) -> None:
+    """Each path on every stage's server back to back, then /healthz again on each."""
+    for index, path in enumerate(paths):
+        for stage in in_turn(stages, index):
+            stage.measure(path, gen)
+    again = [stage for stage in stages if stage.wants_baseline_again(paths)]
+    for stage in in_turn(again, len(paths)):
+        stage.measure_baseline_again(paths[0], gen)
+
+
+def bench_run(
+    paths: list[BenchPath], options: Options, say: Say, generator: Any | None = None
+) -> Run:
+    gen = generator or loadgen.generator()
+    stage = prepare_stage(options, gen, say)
     completed = False
-    baseline_again: Measurement | None = None
     try:
-        say("collecting static files")
-        prepare.run_command(["collectstatic", "--no-input", "-v", "0"], env, say)
-        say("signing in the bench user, resolving URLs, counting queries")
-        probed = run_probe(paths, env, say)["paths"]
-        say(
-            f"starting gunicorn ({server.workers} sync workers) on {server.base_url}"
-            + (" and the audit sealer" if server.sealer else "")
-        )
-        server.start()
-        for path in paths:
-            results.append(_bench_path(server, gen, path, probed.get(path.name, {}), options, say))
-        if len(paths) > 1 and paths[0].name == BASELINE and results[0].measurement:
-            again = _bench_path(server, gen, paths[0], probed.get(BASELINE, {}), options, say)
-            baseline_again = again.measurement
+        stage.start(paths)
+        measure_paths([stage], paths, gen)
         completed = True
     finally:
         # Kept only after a complete run: Ctrl-C or an error always stops it.
-        if completed and options.keep_server and server.proc is not None:
-            say(f"server left running: {server.base_url}, pid {server.proc.pid}")
-            say(f"stop it with: kill {server.proc.pid}; its files: {workdir}")
-            if server.sealer_proc is not None:
-                say(f"and the audit sealer: kill {server.sealer_proc.pid}")
+        if completed and options.keep_server:
+            stage.leave_running()
         else:
-            server.stop()
-            shutil.rmtree(workdir, ignore_errors=True)
-    triage = run_triage(env, say) if completed and options.triage else None
-    apply_ratios(results, baseline_again)
-    for r in results:
-        if r.measurement and r.measurement.errors:
-            r.note = (r.note + "; " if r.note else "") + f"{r.measurement.errors} errors"
-    return Run(
-        scale=options.scale,
-        db=options.db,
-        duration_s=options.duration,
-        concurrency=options.concurrency,
-        load_generator=gen.name,
-        workers=server.workers,
-        results=results,
-        prepared={k: v for k, v in prepared.info.items() if k != "version"},
-        notes=notes,
-        load_before=load_before,
-        load_after=load_average(),
-        commit=source_version(),
-        baseline_again=baseline_again,
-        triage=triage,
-    )
+            stage.stop()
+    return stage.conclude(gen)
+
+
+def bench_growth(
+    paths: list[BenchPath],
+    options: Options,
+    say: Say,
+    generator: Any | None = None,
+    scales: tuple[str, ...] = GROWTH_SCALES,
+) -> dict[str, Run]:
+    """One run per scale, measured as pairs: both databases are prepared and both servers
+    started first, then each path runs on one scale and at once on the other (the order
+    alternating from path to path), so that its two measurements are seconds apart and
+    a machine that got slower between minutes weighs on both alike. `options.scale` and
+    `options.keep_server` are not used."""
+    gen = generator or loadgen.generator()
+    stages = [
+        prepare_stage(replace(options, scale=scale, keep_server=False), gen, _tagged(say, scale))
+        for scale in scales
+    ]
+    others = ", ".join(scales)
+    for stage in stages:
+        stage.notes.append(
+            f"measured in pairs ({others}): each path ran on every scale's server "
+            "back to back, alternating which went first"
+        )
+    # Every server is stopped however the run ends, even when stopping another one fails
+    # or a second Ctrl-C arrives while stopping.
+    with contextlib.ExitStack() as running:
+        for stage in stages:
+            running.callback(stage.stop)
+            stage.start(paths)
+        measure_paths(stages, paths, gen)
+    return {stage.options.scale: stage.conclude(gen) for stage in stages}
+
+
+def _tagged(say: Say, tag: str) -> Say:
+    return lambda message: say(f"[{tag}] {message}")
 
 
 def _bench_path(

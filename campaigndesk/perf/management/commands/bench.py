@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from campaigndesk.perf import paths as bench_paths
 from campaigndesk.perf import report
 from campaigndesk.perf.prepare import DBS, SCALES
-from campaigndesk.perf.runner import Options, bench_run
+from campaigndesk.perf.runner import GROWTH_SCALES, Options, bench_growth, bench_run
 from campaigndesk.perf.server import WORKERS
 
 
@@ -76,7 +76,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--growth",
             action="store_true",
-            help="run at small and at city scale and print city/small p95 per path",
+            help="run at small and at city scale and print city/small p95 per path; both "
+            "servers run at once and each path is measured on one and then at once on the "
+            "other (the order alternating by path), so that the two figures of a path are "
+            "seconds apart, not minutes",
         )
         parser.add_argument(
             "--no-triage",
@@ -114,44 +117,48 @@ class Command(BaseCommand):
         if options["growth"] and options["keep_server"]:
             raise CommandError("--keep-server cannot be combined with --growth.")
 
-        scales = ["small", "city"] if options["growth"] else [options["scale"]]
-        runs: dict[str, report.Run] = {}
+        opts = Options(
+            scale=options["scale"],
+            db=options["db"],
+            duration=options["duration"],
+            concurrency=options["concurrency"],
+            warmup=options["warmup"],
+            keep_server=options["keep_server"],
+            triage=triage,
+            workers=options["workers"],
+        )
+        runs: dict[str, report.Run]
         previous = signal.getsignal(signal.SIGTERM)
-        # SIGTERM unwinds like Ctrl-C, so the server is stopped either way.
+        # SIGTERM unwinds like Ctrl-C, so the servers are stopped either way.
         signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
-            for scale in scales:
-                opts = Options(
-                    scale=scale,
-                    db=options["db"],
-                    duration=options["duration"],
-                    concurrency=options["concurrency"],
-                    warmup=options["warmup"],
-                    keep_server=options["keep_server"],
-                    triage=triage,
-                    workers=options["workers"],
-                )
-                runs[scale] = bench_run(selected, opts, self._say)
-                self.stdout.write("\n" + report.render(runs[scale]))
+            if options["growth"]:
+                runs = bench_growth(selected, opts, self._say)
+            else:
+                runs = {opts.scale: bench_run(selected, opts, self._say)}
         except KeyboardInterrupt:
-            raise CommandError("Interrupted; the server was stopped.") from None
+            stopped = "the servers were" if options["growth"] else "the server was"
+            raise CommandError(f"Interrupted; {stopped} stopped.") from None
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         finally:
             signal.signal(signal.SIGTERM, previous)
+        for run in runs.values():
+            self.stdout.write("\n" + report.render(run))
 
         data: dict[str, Any]
         if options["growth"]:
-            rows = report.growth(runs["small"], runs["city"])
+            small, city = GROWTH_SCALES
+            rows = report.growth(runs[small], runs[city])
             self.stdout.write("\ngrowth: p95 at city scale / p95 at small scale\n")
             self.stdout.write(report.render_growth(rows))
             data = {
                 "growth": rows,
-                "small": report.to_json(runs["small"]),
-                "city": report.to_json(runs["city"]),
+                small: report.to_json(runs[small]),
+                city: report.to_json(runs[city]),
             }
         else:
-            data = report.to_json(runs[scales[0]])
+            data = report.to_json(runs[opts.scale])
         if out:
             report.write_json(out, data)
             self.stdout.write(f"wrote {os.path.relpath(out)}")
