@@ -34,10 +34,12 @@ SEALER_LOCK = 0x43447365616C72
 INTERVAL = 0.2  # seconds between looks for waiting records
 ALIVE_FOR = 5.0  # seconds an app server trusts its last look at whether a sealer runs
 
-# pg_locks shows a bigint advisory key as two 32-bit halves, objsubid 1.
+# pg_locks shows a bigint advisory key as two 32-bit halves, objsubid 1. It lists the
+# locks of every database on the server: only this database's sealer counts.
 _RUNNING_SQL = (
     "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-    "AND classid = %s AND objid = %s AND objsubid = 1)"
+    "AND classid = %s AND objid = %s AND objsubid = 1 "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))"
 )
 
 _seen: dict[str, tuple[float, bool]] = {}  # alias -> (when looked, running)

@@ -91,7 +91,9 @@ def test_the_look_is_kept_for_a_few_seconds_then_taken_again(
     sealer_session, monkeypatch, django_assert_num_queries
 ):
     assert sealer.running(connection) is True
-    sealer_session.close()  # the sealer stops
+    with sealer_session.cursor() as cursor:  # the sealer stops (its session's end is
+        # the same, but a closed session's backend lets go a moment later)
+        cursor.execute("SELECT pg_advisory_unlock_shared(%s)", [sealer.SEALER_LOCK])
     with django_assert_num_queries(0):
         assert sealer.running(connection) is True  # within ALIVE_FOR: not looked again
     monkeypatch.setattr(sealer, "ALIVE_FOR", 0.0)
@@ -145,3 +147,14 @@ def test_a_sealer_whose_session_was_cut_takes_its_lock_again_and_goes_on(world, 
         stop.set()
         thread.join(10)
     assert trail.verify().ok
+
+
+@pytest.mark.django_db
+def test_a_sealer_of_another_database_on_the_server_does_not_count(postgres_only):
+    import psycopg
+
+    params = connection.get_connection_params()
+    server = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as other:
+        other.execute("SELECT pg_advisory_lock_shared(%s)", [sealer.SEALER_LOCK])
+        assert sealer.running(connection) is False
