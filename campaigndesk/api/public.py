@@ -30,6 +30,7 @@ from ninja.responses import Status
 from pydantic import StringConstraints
 
 from campaigndesk.campaigns.models import Campaign
+from campaigndesk.core import generation
 from campaigndesk.portal import queries as portal
 from campaigndesk.suggestions import actions, intake
 from campaigndesk.suggestions.models import Channel, Outcome, Verdict
@@ -261,8 +262,14 @@ def _public_campaign_sql(vendor: str) -> tuple[str, list[Any], int, list[str]]:
 
 
 def _public_campaign(code: str) -> Campaign | None:
-    """A public campaign by its code, as the portal finds it, without building the ORM
-    query on every submission (it cost more than the row's read)."""
+    """A public campaign by its code, as the portal finds it: kept in the process until
+    a watched table (campaigns among them) changes, so a submission reads the reference
+    stamp instead of the row. Shared between requests: read it, never change it."""
+    return generation.cached("api.public_campaign", code, lambda: _read_public_campaign(code))
+
+
+def _read_public_campaign(code: str) -> Campaign | None:
+    """The row, without building the ORM query each time (that cost more than the read)."""
     sql, params, at, names = _public_campaign_sql(connection.vendor)
     params = [*params[:at], code, *params[at + 1 :]]
     with connection.cursor() as cursor:

@@ -24,7 +24,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
-from campaigndesk.core import scheduler
+from campaigndesk.core import generation, scheduler
 from campaigndesk.core.background import enqueue_with_commit
 from campaigndesk.org import access
 from campaigndesk.org.models import Unit
@@ -62,8 +62,16 @@ def routing_hints(suggestions: list[Suggestion]) -> dict[int, hints.Hint]:
 
 
 def _threshold(campaign_id: int) -> tuple[float | None, bool]:
-    """The campaign's auto-route threshold and whether a unit model is active for it:
-    one plain read of two indexed lookups, as every submission makes it."""
+    """The campaign's auto-route threshold and whether a unit model is active for it.
+
+    Kept in the process until a watched table changes (the triage settings and the
+    routing models are watched, see TriageConfig.ready): every submission asks, and the
+    request has read the reference stamp already (its campaign is kept the same way)."""
+    return generation.cached("triage.threshold", campaign_id, lambda: _read_threshold(campaign_id))
+
+
+def _read_threshold(campaign_id: int) -> tuple[float | None, bool]:
+    """One plain read of two indexed lookups."""
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(

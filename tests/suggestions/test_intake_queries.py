@@ -22,13 +22,13 @@ from campaigndesk.triage.models import SuggestionSignature
 BODY = "建议在甘井子区增设社区便民服务站，方便老年人办事。"
 URL = "/api/v1/public/suggestions"
 
-# The campaign; then in ONE transaction: SAVEPOINT (BEGIN outside a test), the rate
+# The reference stamp (the campaign and its auto-route threshold are kept in the
+# process under it); then in ONE transaction: SAVEPOINT (BEGIN outside a test), the rate
 # counts (one upsert for the address's two windows and the contact), the challenge
-# spent, the suggestion, the intake hooks (the auto-route threshold; the duplicate
-# search's task row, written in the transaction, not committed after it: the task signs
-# the suggestion), the audit record (no lock: it is chained after the commit),
-# RELEASE (COMMIT).
-SUBMIT_QUERIES = 9
+# spent, the suggestion, the intake hook's duplicate search task row (written in the
+# transaction, not committed after it: the task signs the suggestion), the audit record
+# (no lock: it is chained after the commit), RELEASE (COMMIT).
+SUBMIT_QUERIES = 8
 # After the commit, the record's seal on PostgreSQL: take the sealer's lock if a record
 # waits, read the waiting records with the chain's head, chain them and move the head
 # (one statement), let go, look again. SQLite: look, then the same in a transaction
@@ -108,8 +108,8 @@ def test_intake_submit_itself_runs_a_fixed_number_of_queries(world):
             client="a",
             phone="13800000000",
         )
-    # As above without the campaign's lookup and the challenge.
-    assert len(queries.captured_queries) == SUBMIT_QUERIES - 2
+    # As above without the stamp (read by the threshold's lookup here) and the challenge.
+    assert len(queries.captured_queries) == SUBMIT_QUERIES - 1
 
 
 def test_a_refused_submission_neither_counts_nor_spends_the_token(world, book):
@@ -164,3 +164,13 @@ def test_a_database_error_in_a_hook_fails_the_submission_instead_of_losing_it(wo
         intake.submit(campaign=world.campaign, title="增设便民服务站", body=BODY, client="c")
     assert not Suggestion.objects.exists()
     assert not AuditRecord.objects.filter(action="suggestions.submit").exists()
+
+
+def test_a_campaign_closed_between_two_submissions_refuses_the_second(world, book):
+    client = Client(REMOTE_ADDR="198.51.100.22", headers={"accept-language": "en"})
+    assert post(client, payload(world, book, 0)).status_code == 201  # the campaign is kept
+    world.campaign.is_public = False
+    world.campaign.save(update_fields=["is_public"])
+    refused = post(client, payload(world, book, 1))
+    assert refused.status_code == 422 and "campaign" in refused.json()["detail"].lower()
+    assert Suggestion.objects.count() == 1

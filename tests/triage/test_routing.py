@@ -217,3 +217,24 @@ def test_the_hint_providers_query_count_does_not_grow_with_the_page(trained, wor
 def test_the_nightly_job_trains_a_new_version(history):
     assert jobs.retrain_routing.call() == "v1"
     assert any(p.job.endswith("retrain_routing") for p in jobs.SCHEDULE)
+
+
+def _threshold_in_a_request(campaign_id: int) -> tuple[float | None, bool]:
+    """As a submission asks: kept in the process under the request's reference stamp."""
+    from campaigndesk.core import generation
+
+    generation.begin_request()
+    try:
+        return hooks._threshold(campaign_id)
+    finally:
+        generation.end_request()
+
+
+def test_the_kept_threshold_and_model_follow_the_offices_changes(history, world):
+    assert _threshold_in_a_request(world.campaign.pk) == (None, False)
+    model = training.train(trained_by="test")  # the first version is active
+    assert _threshold_in_a_request(world.campaign.pk) == (None, True)
+    training.set_threshold(world.office, world.campaign, 0.05)
+    assert _threshold_in_a_request(world.campaign.pk) == (0.05, True)
+    RoutingModel.objects.filter(pk=model.pk).update(is_active=False)  # no signal: the trigger
+    assert _threshold_in_a_request(world.campaign.pk) == (0.05, False)
