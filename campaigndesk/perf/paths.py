@@ -32,6 +32,7 @@ LIST = 0.08  # list pages: ledger, triage queue, workspace, staff lists, API lis
 DASHBOARD = 0.05  # dashboards: figures indexed or pre-aggregated
 SUBMIT = 0.30  # one-row writes with validation, rate limit and audit record
 P95_LIMIT_MS = 150.0  # every page at city scale, PostgreSQL, concurrency 8
+EXPORT_LIMIT_S = 30  # the Excel export of 100,000 ledger rows
 
 DEFAULT_USER = "office"  # the demo's campaign office account; sees the whole city
 
@@ -50,6 +51,9 @@ class BenchPath:
     # Slow paths (an export of 100,000 rows): time this many requests one after
     # another instead of a timed load; the report gives their seconds as latency.
     repeat: int | None = None
+    # A download's own time limit instead of a page's P95_LIMIT_MS (the export: 30 s).
+    # A path with one is not a page: the growth check does not judge it.
+    limit_ms: float | None = None
     # Extra request headers; `{n}` and `{ip}` in a value are filled in per request.
     headers: dict[str, str] | None = None
     # A write path: the table each acknowledged request (status `expect`) adds one row
@@ -97,7 +101,13 @@ PATHS: list[BenchPath] = [
     BenchPath("dashboard", ledger_paths.DASHBOARD, auth="session", target_ratio=DASHBOARD),
     BenchPath("task-page", ledger_paths.task_url, auth="session", target_ratio=LIST),
     BenchPath("api-tasks", ledger_paths.API_TASKS, auth="token", target_ratio=LIST),
-    BenchPath("ledger-export", ledger_paths.export_url, auth="session", repeat=2),
+    BenchPath(
+        "ledger-export",
+        ledger_paths.export_url,
+        auth="session",
+        repeat=2,
+        limit_ms=EXPORT_LIMIT_S * 1000,
+    ),
     # Public suggestions: submit and track through the public API (same limits as the form).
     # Each request a sender of its own (X-Forwarded-For: {ip}); every 201 must be a new row.
     BenchPath(

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from campaigndesk.perf.paths import LIST, PATHS, SUBMIT, BenchPath
+from campaigndesk.perf.paths import LIST, PATHS, SUBMIT, BenchPath, by_name
 from campaigndesk.perf.report import (
     FAIL,
     PASS,
@@ -235,3 +235,26 @@ def test_rows_stored_for_requests_cut_off_when_the_load_stopped_are_explained_no
     cut.stored = 99  # an acknowledged submission is missing, whatever was cut off
     assert cut.count_verdict == FAIL
     assert "ERROR: they differ by -1" in render(a_run([plain, cut]), MACHINE)
+
+
+def test_a_download_is_judged_by_its_own_time_limit_and_not_by_growth():
+    export = by_name()["ledger-export"]
+    assert export.limit_ms == 30_000
+    in_time = PathResult(export, "/x", measured(1, p95=6_000.0))
+    too_slow = PathResult(export, "/x", measured(1, p95=30_000.0))
+    assert (in_time.p95_verdict, too_slow.p95_verdict) == (PASS, FAIL)
+    page = by_name()["ledger-list"]
+    small = a_run(
+        [
+            PathResult(export, "/x", measured(1, p95=600.0)),
+            PathResult(page, "/l", measured(100, p95=10.0)),
+        ]
+    )
+    city = a_run(
+        [
+            PathResult(export, "/x", measured(1, p95=6_000.0)),
+            PathResult(page, "/l", measured(100, p95=20.0)),
+        ]
+    )
+    rows = {g["name"]: g["verdict"] for g in growth(small, city)}
+    assert rows == {"ledger-export": "-", "ledger-list": FAIL}
