@@ -246,18 +246,80 @@ def _urls(_prefix: str) -> tuple[str, str, str, str]:
     )
 
 
+@dataclass
+class _Labels:
+    """What every row of one language shares, escaped: its fixed texts, its patterns
+    (`escape(pattern % values)` is `escape(pattern) % escaped values`: escaping is per
+    character and no placeholder holds one it changes), and the status badges and channel
+    names met so far."""
+
+    t: dict[str, str]
+    p: dict[str, str]
+    badges: dict[str, str] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)
+
+
+def _make_labels() -> _Labels:
+    texts = {
+        "no_category": _("No category"),
+        "possible": _("Possible duplicate of:"),
+        "mark_its": _("Mark as its duplicate"),
+        "unit_code": _("Unit code"),
+        "route": _("Route"),
+        "dup_or_oos": _("Duplicate or out of scope"),
+        "original": _("Tracking number of the original"),
+        "mark_dup": _("Mark as a duplicate"),
+        "why": _("Why it is outside the campaign's remit (the citizen reads this)"),
+        "close_oos": _("Close as out of scope"),
+    }
+    patterns = {
+        "select": _("Select %(number)s"),
+        "unit_label": _("Unit to answer %(number)s"),
+        "note": _("Note: %(note)s"),
+        "to_percent": _("Route to %(unit)s (%(percent)s%%)"),
+        "to_basis": _("Route to %(unit)s (%(basis)s)"),
+        "alike": _("%(percent)s%% alike"),
+    }
+    return _Labels(
+        t={key: e(text) for key, text in texts.items()},
+        p={key: e(text) for key, text in patterns.items()},
+    )
+
+
+# Language code -> its labels: the rows asked gettext for sixteen texts a page and
+# Django's choices for each row's channel; a language's catalogue is fixed in a process.
+_labels: dict[str | None, _Labels] = {}
+
+
+def _labels_for(language: str | None) -> _Labels:
+    found = _labels.get(language)
+    if found is None:
+        found = _labels[language] = _make_labels()
+    return found
+
+
+TRANSLATION_SETTINGS = {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}
+
+
 @receiver(setting_changed)
 def _forget_urls(*, setting: str, **kwargs: Any) -> None:
     if setting in {"ROOT_URLCONF", "FORCE_SCRIPT_NAME"}:
         _urls.cache_clear()
+    if setting in TRANSLATION_SETTINGS:
+        _labels.clear()
+
+
+# Stands for a row's id in the markup every row shares (made once per page): no escaped
+# value and no tag of that markup holds it.
+PK = "<pk>"
 
 
 class RowWriter:
     """Plain string formatting: every dynamic value goes through the standard library's
     `html.escape` once (what Django's `escape` calls, without its lazy-string wrapper),
-    and the translated labels and patterns, URLs and the CSRF field are made once per
-    page. `where`: the names of the rows' categories, key tasks ("number. title") and
-    districts by id, in the page's language."""
+    and the translated labels and patterns (once per language), URLs and the CSRF field
+    (once per page) come escaped. `where`: the escaped names of the rows' categories,
+    key tasks ("number. title") and districts by id, in the page's language."""
 
     def __init__(
         self, request: Any, query: str, shows_hints: bool, where: dict[str, dict[int, str]]
@@ -268,40 +330,40 @@ class RowWriter:
         csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(get_token(request))}">'
         # What opens each small form: the CSRF field and the filter to go back to.
         self.head = f'{csrf}\n<input type="hidden" name="query" value="{e(query)}">'
-        self.badges: dict[str, str] = {}
-        self.t = {
-            key: e(text)
-            for key, text in {
-                "no_category": _("No category"),
-                "possible": _("Possible duplicate of:"),
-                "mark_its": _("Mark as its duplicate"),
-                "unit_code": _("Unit code"),
-                "route": _("Route"),
-                "dup_or_oos": _("Duplicate or out of scope"),
-                "original": _("Tracking number of the original"),
-                "mark_dup": _("Mark as a duplicate"),
-                "why": _("Why it is outside the campaign's remit (the citizen reads this)"),
-                "close_oos": _("Close as out of scope"),
-            }.items()
-        }
-        # Patterns translated once per page, filled per row.
-        self.p = {
-            "select": _("Select %(number)s"),
-            "unit_label": _("Unit to answer %(number)s"),
-            "note": _("Note: %(note)s"),
-            "to_percent": _("Route to %(unit)s (%(percent)s%%)"),
-            "to_basis": _("Route to %(unit)s (%(basis)s)"),
-            "alike": _("%(percent)s%% alike"),
-        }
-        self.channels: dict[str, str] = {}
+        labels = _labels_for(get_language())
+        self.badges = labels.badges
+        self.channels = labels.channels
+        self.t = t = labels.t
+        self.p = labels.p
         self.tz = timezone.get_current_timezone()  # timezone.localtime's, looked up once
         self.guesses: dict[tuple[int, Any], str] = {}
-        self.unit_names: dict[int, str] = {}
+        # The route cell up to its label, and from the label on, with PK for the row's id.
+        self.route_open = (
+            f"<td>{self._open(self.route, PK, 'inline')}\n"
+            f'<label class="visually-hidden" for="route-{PK}">'
+        )
+        self.route_rest = (
+            f'</label><input type="text" id="route-{PK}" name="unit" list="route-units" required '
+            f'placeholder="{t["unit_code"]}" size="10">'
+            f'<button type="submit" class="btn">{t["route"]}</button></form>'
+            f"<details><summary>{t['dup_or_oos']}</summary>"
+            f"{self._open(self.duplicate, PK, 'stacked')}\n"
+            f'<div class="field"><label for="original-{PK}">{t["original"]}</label>'
+            f'<input type="text" id="original-{PK}" name="original" maxlength="20" required>'
+            f'</div><div class="actions"><button type="submit" class="btn">{t["mark_dup"]}'
+            "</button></div>"
+            f'<div class="field"><label for="note-{PK}">{t["why"]}</label>'
+            f'<textarea id="note-{PK}" name="note" rows="2" maxlength="1000"></textarea></div>'
+            f'<div class="actions"><button type="submit" class="btn" '
+            f'formaction="{self.out_of_scope}" formnovalidate>{t["close_oos"]}</button></div>'
+            "</form></details></td></tr>\n"
+        )
+        self.hints_open = f"<td>{self._open(self.route, PK)}"
 
     def _detail(self, pk: int) -> str:
         return f"{self.detail}{pk}/"
 
-    def _open(self, action: str, pk: int, css: str = "") -> str:
+    def _open(self, action: str, pk: Any, css: str = "") -> str:
         css = f' class="{css}"' if css else ""
         return (
             f'<form method="post" action="{action}"{css}>{self.head}\n'
@@ -309,35 +371,39 @@ class RowWriter:
         )
 
     def _badge(self, s: Any) -> str:
-        if s.status not in self.badges:
-            self.badges[s.status] = status_badge(s)
-        return self.badges[s.status]
-
-    def _guess(self, guess: Any) -> str:
-        unit, percent = guess.unit, guess.percent
-        # The same unit at the same figure (or on the same basis, a lazy text) recurs
-        # down a page: drawn once.
-        key = (unit.pk, percent if percent is not None else id(guess.confidence))
-        found = self.guesses.get(key)
+        found = self.badges.get(s.status)
         if found is None:
-            name = self.unit_names.get(unit.pk)
-            if name is None:
-                name = self.unit_names[unit.pk] = unit.name
-            if percent is not None:
-                label = self.p["to_percent"] % {"unit": name, "percent": percent}
-            else:
-                label = self.p["to_basis"] % {"unit": name, "basis": guess.basis}
-            # One button a guess, in its own line as the forms it replaces were.
-            found = self.guesses[key] = (
-                f'<div><button type="submit" name="unit" value="{e(unit.code)}" class="btn">'
-                f"{e(label)}</button></div>"
-            )
+            found = self.badges[s.status] = status_badge(s)
         return found
+
+    def _guesses(self, guesses: Any) -> str:
+        """One button a guess, in its own line as the forms it replaced were. The same
+        unit at the same figure (or on the same basis, a lazy text) recurs down a page:
+        drawn once."""
+        drawn = self.guesses
+        parts = []
+        for guess in guesses:
+            unit, confidence = guess
+            key = (id(unit), confidence if type(confidence) is float else id(confidence))
+            found = drawn.get(key)
+            if found is None:
+                name = e(unit.name)
+                percent = guess.percent
+                if percent is not None:
+                    label = self.p["to_percent"] % {"unit": name, "percent": percent}
+                else:
+                    label = self.p["to_basis"] % {"unit": name, "basis": e(guess.basis)}
+                found = drawn[key] = (
+                    f'<div><button type="submit" name="unit" value="{e(unit.code)}" class="btn">'
+                    f"{label}</button></div>"
+                )
+            parts.append(found)
+        return "".join(parts)
 
     def _dup(self, dup: Any) -> str:
         o = dup.suggestion
         number = e(o.tracking_number)
-        alike = e(self.p["alike"] % {"percent": dup.percent})
+        alike = self.p["alike"] % {"percent": dup.percent}
         return (
             f'<li><a href="{self._detail(o.pk)}">{number}</a> {e(o.title)} '
             f'<span class="muted">{alike}</span> '
@@ -345,41 +411,39 @@ class RowWriter:
             f'formaction="{self.duplicate}" class="link">{self.t["mark_its"]}</button></li>'
         )
 
-    def _hints(self, pk: int, hint: Any) -> str:
+    def _hints(self, pk: str, hint: Any) -> str:
         if not hint:
             return '<td><span class="muted">—</span></td>'
-        units = "".join(self._guess(g) for g in hint.units)
+        units = self._guesses(hint.units) if hint.units else ""
         dups = ""
         if hint.duplicates:
             items = "".join(self._dup(d) for d in hint.duplicates)
             dups = f'<p class="muted">{self.t["possible"]}</p><ul>{items}</ul>'
-        return f"<td>{self._open(self.route, pk)}{units}{dups}</form></td>"
+        return f"{self.hints_open.replace(PK, pk)}{units}{dups}</form></td>"
 
     def row(self, s: Any, hint: Any) -> str:
-        t = self.t
         where_names = self.where
-        pk = s.pk
+        pk = str(s.id)
         number = e(s.tracking_number)
-        about = f'<a href="{self._detail(pk)}">{number}</a>'
-        if s.status == "reopened":
+        about = f'<a href="{self.detail}{pk}/">{number}</a>'
+        status = s.status
+        if status == "reopened":
             about += f"\n{self._badge(s)}"
         about += f"\n<br><strong>{e(s.title)}</strong>"
         about += f'\n<br><span class="muted">{e(shorten(s.body))}</span>'
         if s.status_note:
-            note = self.p["note"] % {"note": shorten(s.status_note)}
-            about += f'\n<br><span class="muted">{e(note)}</span>'
+            note = self.p["note"] % {"note": e(shorten(s.status_note))}
+            about += f'\n<br><span class="muted">{note}</span>'
         if s.category_id:
-            where = e(where_names["category"][s.category_id])
+            where = where_names["category"][s.category_id]
         else:
-            where = f'<span class="muted">{t["no_category"]}</span>'
+            where = f'<span class="muted">{self.t["no_category"]}</span>'
         if s.key_task_id:
-            where += f'<br><span class="muted">{e(where_names["key_task"][s.key_task_id])}</span>'
+            where += f'<br><span class="muted">{where_names["key_task"][s.key_task_id]}</span>'
         if s.district_id:
-            where += f"<br>{e(where_names['district'][s.district_id])}"
+            where += f"<br>{where_names['district'][s.district_id]}"
         received = s.created_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
         hints = self._hints(pk, hint) if self.shows_hints else ""
-        select = e(self.p["select"] % {"number": s.tracking_number})
-        unit_label = e(self.p["unit_label"] % {"number": s.tracking_number})
         channel = self.channels.get(s.channel)
         if channel is None:
             channel = self.channels[s.channel] = e(str(s.get_channel_display()))
@@ -390,27 +454,14 @@ class RowWriter:
         return (
             "<tr>"
             f'<td><input type="checkbox" name="suggestion" value="{pk}" form="bulk-form" '
-            f'aria-label="{select}"></td>'
+            f'aria-label="{self.p["select"] % {"number": number}}"></td>'
             f"<td>{about}</td><td>{where}</td>"
-            f'<td class="nowrap">{e(received)}<br>'
+            f'<td class="nowrap">{received}<br>'
             f'<span class="muted">{channel}</span></td>'
             f"{hints}"
-            f"<td>{self._open(self.route, pk, 'inline')}\n"
-            f'<label class="visually-hidden" for="route-{pk}">{unit_label}</label>'
-            f'<input type="text" id="route-{pk}" name="unit" list="route-units" required '
-            f'placeholder="{t["unit_code"]}" size="10">'
-            f'<button type="submit" class="btn">{t["route"]}</button></form>'
-            f"<details><summary>{t['dup_or_oos']}</summary>"
-            f"{self._open(self.duplicate, pk, 'stacked')}\n"
-            f'<div class="field"><label for="original-{pk}">{t["original"]}</label>'
-            f'<input type="text" id="original-{pk}" name="original" maxlength="20" required>'
-            f'</div><div class="actions"><button type="submit" class="btn">{t["mark_dup"]}'
-            "</button></div>"
-            f'<div class="field"><label for="note-{pk}">{t["why"]}</label>'
-            f'<textarea id="note-{pk}" name="note" rows="2" maxlength="1000"></textarea></div>'
-            f'<div class="actions"><button type="submit" class="btn" '
-            f'formaction="{self.out_of_scope}" formnovalidate>{t["close_oos"]}</button></div>'
-            "</form></details></td></tr>\n"
+            f"{self.route_open.replace(PK, pk)}"
+            f"{self.p['unit_label'] % {'number': number}}"
+            f"{self.route_rest.replace(PK, pk)}"
         )
 
 
