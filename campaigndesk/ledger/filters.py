@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
@@ -140,7 +142,11 @@ class LedgerFilter(forms.Form):
         qs = visible_tasks(self.user)
         if not self.is_valid():
             return qs.none()
-        c = self.cleaned_data
+        return self._narrowed(qs, self.cleaned_data)
+
+    def _narrowed(self, qs: QuerySet[Task], c: dict[str, Any]) -> QuerySet[Task]:
+        """`qs` with the filter `c` (the cleaned data, or stand-ins of the same shape:
+        see `shaped`)."""
         for name in ("campaign", "key_task", "phase"):
             if c.get(name):
                 qs = qs.filter(**{name: c[name]})
@@ -275,4 +281,192 @@ def keyset_page(qs: QuerySet[Task], sort: str, cursor: str | None, size: int) ->
             (last[field], last["id"]) if isinstance(last, dict) else (getattr(last, field), last.pk)
         )
         next_cursor = _encode(*key)
+    return KeysetPage(items=items, next_cursor=next_cursor, has_previous=after is not None)
+
+
+# --- the common filters, compiled once per process --------------------------------------------
+#
+# Building and compiling the ORM query cost more CPU than the database took to answer it
+# (about 2 ms a page). The SQL depends only on the filter's shape (which fields are set,
+# how many lights, the sort, whether a cursor, the page size, what the person sees), not
+# on its values: it is compiled once per shape from stand-in values no row can have,
+# and each request binds its own values in their places.
+
+_STAND_IN_INT = -(2**62)  # below every id and priority
+_STAND_IN_DAY = dt.date(1001, 1, 1)
+_STAND_IN_TIME = dt.datetime(1001, 1, 1, 1, 1, 1, 1, tzinfo=dt.UTC)
+SHAPES_LIMIT = 512  # compiled queries kept per process, the oldest dropped first
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    slots: tuple[tuple[int, int], ...]  # (position among params, index of the bound value)
+    names: tuple[str, ...]  # the columns, as `.values()` names them
+    converters: dict[int, Any]  # the compiler's, as results_iter applies them
+    compiler: Any
+
+
+_compiled: dict[Any, Compiled] = {}
+
+
+def compile_shape(key: Any, build: Any, stand_ins: list[Any]) -> Compiled | None:
+    """`build()`'s query (made from `stand_ins`, as the database receives them) compiled
+    once per `key`; None when it matches nothing or a stand-in is not among its
+    parameters (then the caller runs the ORM's query)."""
+    found = _compiled.get(key)
+    if found is not None:
+        return found
+    qs = build()
+    if qs.query.is_empty():
+        return None
+    compiler = qs.query.get_compiler(qs.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return None
+    index = {value: i for i, value in enumerate(stand_ins)}
+    slots = []
+    for position, value in enumerate(params):
+        try:
+            i = index.get(value)
+        except TypeError:  # an unhashable parameter is never a stand-in
+            i = None
+        if i is not None and type(value) is type(stand_ins[i]):
+            slots.append((position, i))
+    if {i for _p, i in slots} != set(range(len(stand_ins))):
+        return None
+    query = compiler.query
+    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+    found = Compiled(sql, tuple(params), tuple(slots), names, converters, compiler)
+    while len(_compiled) >= SHAPES_LIMIT:
+        _compiled.pop(next(iter(_compiled)), None)
+    _compiled[key] = found
+    return found
+
+
+def bind(compiled: Compiled, values: list[Any]) -> list[Any]:
+    params = list(compiled.params)
+    for position, i in compiled.slots:
+        params[position] = values[i]
+    return params
+
+
+def fetch(compiled: Compiled, values: list[Any], sql: str | None = None) -> list[Any]:
+    """The compiled query's rows (or those of `sql` built around it) for `values`."""
+    with connections[compiled.compiler.using].cursor() as cursor:
+        cursor.execute(sql or compiled.sql, bind(compiled, values))
+        rows = cursor.fetchall()
+    if compiled.converters and sql is None:
+        rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+    return rows
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """A valid filter as shape and values: `key` names the SQL, `stand_ins` build it,
+    `values` are bound in their places (both as the database receives them)."""
+
+    key: tuple[Any, ...]
+    stand_ins: list[Any]
+    values: list[Any]
+    data: dict[str, Any]  # cleaned data with stand-ins for `LedgerFilter._narrowed`
+    form: LedgerFilter
+
+    def queryset(self) -> QuerySet[Task]:
+        return self.form._narrowed(visible_tasks(self.form.user), self.data)
+
+
+def _prep(field: str, value: Any) -> Any:
+    return Task._meta.get_field(field).get_db_prep_value(value, connections["default"])
+
+
+def shaped(form: LedgerFilter) -> Shaped | None:
+    """The valid `form` as a shape and its values; None for a filter the compiled path
+    does not take (a search or a range of deadlines: the ORM's query then)."""
+    if not form.is_valid():
+        return None
+    c = form.cleaned_data
+    if c.get("q") or c.get("due_from") or c.get("due_to"):
+        return None
+    g = access.grants(form.user)
+    key: list[Any] = [
+        getattr(form.user, "pk", None) is None,
+        g.superuser,
+        tuple(g.paths()),
+        tuple(g.paths(access.UNIT_ROLES)) if c.get("led_by_mine") else None,
+        bool(c.get("top_level")),
+    ]
+    stand_ins: list[Any] = []
+    values: list[Any] = []
+    data: dict[str, Any] = {"top_level": c.get("top_level"), "led_by_mine": c.get("led_by_mine")}
+
+    def bound(stand_in: Any, value: Any) -> Any:
+        stand_ins.append(stand_in)
+        values.append(value)
+        return stand_in
+
+    for name in ("campaign", "key_task", "phase"):
+        chosen = c.get(name)
+        key.append(bool(chosen))
+        if chosen:
+            data[name] = bound(_STAND_IN_INT - len(stand_ins), chosen.pk)
+    unit = c.get("unit")
+    key.append(bool(unit))
+    if unit:
+        path = f"\x01unit{len(stand_ins)}/"
+        data["unit"] = Unit(path=path)
+        bound(path, unit.path)
+        bound(path[:-1] + "0", unit.path[:-1] + "0")
+    source = c.get("source")
+    key.append(bool(source))
+    if source:
+        data["source"] = bound(f"\x01source{len(stand_ins)}", source)
+    for name in ("status", "light"):
+        chosen = list(dict.fromkeys(c.get(name) or ()))  # as `__in` drops repeats
+        key.append(len(chosen))
+        if chosen:
+            data[name] = [bound(f"\x01{name}{len(stand_ins)}", v) for v in chosen]
+    return Shaped(tuple(key), stand_ins, values, data, form)
+
+
+_STAND_IN_KEYS = {"deadline": _STAND_IN_DAY, "priority": _STAND_IN_INT + 10_000}
+
+
+def compiled_page(
+    form: LedgerFilter, columns: str, select: Any, cursor: str | None, size: int
+) -> KeysetPage | None:
+    """`keyset_page(select(form.queryset()), form.sort_order, cursor, size)` from SQL
+    compiled once per shape (`columns` names what `select` reads); None when the
+    filter's shape is not one compiled (the caller then asks keyset_page)."""
+    shape = shaped(form)
+    if shape is None:
+        return None
+    sort = form.sort_order
+    field, desc = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    after = _decode(cursor, field) if cursor else None
+    stand_ins, values = list(shape.stand_ins), list(shape.values)
+    if after is not None:
+        value_in = _prep(field, _STAND_IN_KEYS.get(field, _STAND_IN_TIME))
+        pk_in = _STAND_IN_INT + 20_000
+        stand_ins += [value_in, pk_in]
+        values += [_prep(field, after[0]), _prep("id", after[1])]
+    key = ("page", columns, sort, after is not None, size, *shape.key)
+
+    def build() -> QuerySet[Task]:
+        qs = select(shape.queryset()).order_by(*([f"-{field}", "-id"] if desc else [field, "id"]))
+        if after is not None:
+            stand_in = _STAND_IN_KEYS.get(field, _STAND_IN_TIME)
+            qs = qs.filter(after_key(field, desc, stand_in, _STAND_IN_INT + 20_000))
+        return qs[: size + 1]
+
+    compiled = compile_shape(key, build, stand_ins)
+    if compiled is None:
+        return None
+    names = compiled.names
+    rows = [dict(zip(names, row, strict=True)) for row in fetch(compiled, values)]
+    items = rows[:size]
+    next_cursor = _encode(items[-1][field], items[-1]["id"]) if len(rows) > size else None
     return KeysetPage(items=items, next_cursor=next_cursor, has_previous=after is not None)
