@@ -139,22 +139,30 @@ def _unit_rank(guess: UnitGuess) -> tuple[int, float]:
 
 
 def _merge(into: Hint, other: Hint) -> None:
+    # A first single guess (each row's category hint, most duplicate lists) is taken as
+    # it is: merging it into nothing changes nothing.
     if other.units:
-        units = {g.unit.pk: g for g in into.units}
-        for guess in other.units:
-            pk = guess.unit.pk
-            kept = units.get(pk)
-            if kept is None or _rank(guess.confidence) < _rank(kept.confidence):
-                units[pk] = guess
-        into.units = sorted(units.values(), key=_unit_rank)
+        if not into.units and len(other.units) == 1:
+            into.units = [other.units[0]]
+        else:
+            units = {g.unit.pk: g for g in into.units}
+            for guess in other.units:
+                pk = guess.unit.pk
+                kept = units.get(pk)
+                if kept is None or _rank(guess.confidence) < _rank(kept.confidence):
+                    units[pk] = guess
+            into.units = sorted(units.values(), key=_unit_rank)
     if other.duplicates:
-        dups = {g.suggestion.pk: g for g in into.duplicates}
-        for dup in other.duplicates:
-            pk = dup.suggestion.pk
-            kept = dups.get(pk)
-            if kept is None or dup.similarity > kept.similarity:
-                dups[pk] = dup
-        into.duplicates = sorted(dups.values(), key=lambda g: -g.similarity)
+        if not into.duplicates and len(other.duplicates) == 1:
+            into.duplicates = [other.duplicates[0]]
+        else:
+            dups = {g.suggestion.pk: g for g in into.duplicates}
+            for dup in other.duplicates:
+                pk = dup.suggestion.pk
+                kept = dups.get(pk)
+                if kept is None or dup.similarity > kept.similarity:
+                    dups[pk] = dup
+            into.duplicates = sorted(dups.values(), key=lambda g: -g.similarity)
 
 
 def hints_for(

@@ -336,7 +336,9 @@ class RowWriter:
         self.t = t = labels.t
         self.p = labels.p
         self.tz = timezone.get_current_timezone()  # timezone.localtime's, looked up once
+        # By the id of the unit (and of a basis): the page's hints hold them all.
         self.guesses: dict[tuple[int, Any], str] = {}
+        self.units: dict[int, tuple[str, str]] = {}  # escaped code and name
         # The route cell up to its label, and from the label on, with PK for the row's id.
         self.route_open = (
             f"<td>{self._open(self.route, PK, 'inline')}\n"
@@ -384,17 +386,20 @@ class RowWriter:
         parts = []
         for guess in guesses:
             unit, confidence = guess
-            key = (id(unit), confidence if type(confidence) is float else id(confidence))
+            percent = round(100 * confidence) if type(confidence) is float else guess.percent
+            key = (id(unit), percent if percent is not None else id(confidence))
             found = drawn.get(key)
             if found is None:
-                name = e(unit.name)
-                percent = guess.percent
+                named = self.units.get(id(unit))
+                if named is None:
+                    named = self.units[id(unit)] = (e(unit.code), e(unit.name))
+                code, name = named
                 if percent is not None:
                     label = self.p["to_percent"] % {"unit": name, "percent": percent}
                 else:
                     label = self.p["to_basis"] % {"unit": name, "basis": e(guess.basis)}
                 found = drawn[key] = (
-                    f'<div><button type="submit" name="unit" value="{e(unit.code)}" class="btn">'
+                    f'<div><button type="submit" name="unit" value="{code}" class="btn">'
                     f"{label}</button></div>"
                 )
             parts.append(found)
