@@ -298,6 +298,11 @@ _STAND_IN_TIME = dt.datetime(1001, 1, 1, 1, 1, 1, 1, tzinfo=dt.UTC)
 SHAPES_LIMIT = 512  # compiled queries kept per process, the oldest dropped first
 
 
+def stand_in_ints(n: int) -> list[int]:
+    """`n` distinct ids no row has, to compile a query over `n` ids once (compile_shape)."""
+    return [_STAND_IN_INT - 100_000 - i for i in range(n)]
+
+
 @dataclass(frozen=True)
 class Compiled:
     sql: str

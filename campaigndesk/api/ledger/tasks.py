@@ -22,7 +22,13 @@ from campaigndesk.audit.trail import history_of
 from campaigndesk.campaigns.models import Campaign, KeyTask, Phase, PlanMeasure
 from campaigndesk.core.bilingual import current_is_english
 from campaigndesk.ledger import actions
-from campaigndesk.ledger.filters import LedgerFilter
+from campaigndesk.ledger.filters import (
+    LedgerFilter,
+    compile_shape,
+    compiled_page,
+    fetch,
+    stand_in_ints,
+)
 from campaigndesk.ledger.filters import keyset_page as ledger_page
 from campaigndesk.ledger.models import (
     Light,
@@ -217,14 +223,24 @@ def _unit_ref(english: bool, pk: int, code: str, zh: str, en: str) -> dict[str, 
     return {"id": pk, "code": code, "name": _pick(english, zh, en), "name_zh": zh, "name_en": en}
 
 
-def _co_units(task_ids: list[int], english: bool) -> dict[int, list[dict[str, Any]]]:
-    """Each task's co-units as UnitRef dicts in unit order (one query)."""
-    found: dict[int, list[dict[str, Any]]] = {}
-    links = (
+def _links(task_ids: list[int]) -> Any:
+    return (
         TaskCoUnit.objects.filter(task_id__in=task_ids)
         .order_by("task_id", "unit__path")
         .values_list("task_id", "unit_id", "unit__code", "unit__name_zh", "unit__name_en")
     )
+
+
+def _co_units(task_ids: list[int], english: bool) -> dict[int, list[dict[str, Any]]]:
+    """Each task's co-units as UnitRef dicts in unit order (one query)."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    if not task_ids:
+        return found
+    # Compiled once per number of tasks (ledger/filters.py): building it cost more than
+    # the read.
+    stand_ins = stand_in_ints(len(task_ids))
+    compiled = compile_shape(("api.co_units", len(task_ids)), lambda: _links(stand_ins), stand_ins)
+    links = _links(task_ids) if compiled is None else fetch(compiled, task_ids)
     for task_id, *unit in links:
         found.setdefault(task_id, []).append(_unit_ref(english, *unit))
     return found
@@ -303,6 +319,10 @@ def task_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 _JSON = JSONRenderer()
 
 
+def _row_values(tasks: Any) -> Any:
+    return tasks.values(*ROW_VALUES)
+
+
 @router.get("/tasks", response=responses(TaskPage, 403), summary="List tasks on the ledger")
 def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> Any:
     """The tasks the caller sees (their units, the units below, and tasks they share as a
@@ -314,8 +334,12 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> Any:
     form = filter_form(filters, user)
     if not form.is_valid():
         return form_errors(form)
-    rows = form.queryset().values(*ROW_VALUES)
-    page = ledger_page(rows, form.sort_order, filters.cursor, filters.limit)
+    # SQL compiled once per filter shape (ledger/filters.py), else the ORM's query.
+    page = compiled_page(form, "api", _row_values, filters.cursor, filters.limit)
+    if page is None:
+        page = ledger_page(
+            _row_values(form.queryset()), form.sort_order, filters.cursor, filters.limit
+        )
     if filters.cursor and not page.has_previous:  # the ledger's page ignores a bad cursor
         return _query_error("cursor", str(BAD_CURSOR), "invalid")
     next_url = None
