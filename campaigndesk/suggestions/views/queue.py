@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -105,8 +107,25 @@ def _listed_field(old: Any) -> forms.TypedChoiceField:
     )
 
 
+class _ListedFields(dict):
+    """ListedQueueFilter's fields. Form.__init__ deep-copies its class's fields for each
+    form, so that a form may change its own (nine fields, their widgets, validators and
+    choices: 0.2 ms a page); the queue's form changes only the listed fields' choices
+    (`_listed`), so those are copied with their widgets (which hold the choices too),
+    the others shared and only read."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return {name: _own(f) if name in LISTED else f for name, f in self.items()}
+
+
+def _own(field: forms.Field) -> forms.Field:
+    field = copy.copy(field)
+    field.widget = copy.copy(field.widget)
+    return field
+
+
 def _make_listed_filter() -> None:
-    fields = ListedQueueFilter.base_fields
+    fields = _ListedFields(ListedQueueFilter.base_fields)
     for name, old in list(fields.items()):
         if name in LISTED:
             fields[name] = _listed_field(old)
@@ -115,15 +134,30 @@ def _make_listed_filter() -> None:
     use_plain_widgets_of(fields.values())
     fields["channel"].widget.attrs["data-autosubmit"] = ""
     fields["q"].widget.attrs["placeholder"] = gettext_lazy("Tracking number or words")
+    ListedQueueFilter.base_fields = fields
 
 
 _make_listed_filter()
 EMPTY_LABELS = {"campaign": gettext_lazy("All campaigns")}
 
 
-def _listed(form: QueueFilter, name: str, choices: list[tuple[int, str]]) -> None:
-    empty = EMPTY_LABELS.get(name, "---------")
-    form.fields[name].choices = [("", empty), *choices]
+class ReadyChoices(BaseChoiceIterator):
+    """Choices already as (value, label) pairs, which a choice field takes as they are:
+    a list is normalised again at each assignment, pair by pair."""
+
+    def __init__(self, choices: list[tuple[Any, Any]]):
+        self.choices = choices
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self.choices)
+
+
+def _choices(name: str, choices: list[tuple[int, str]]) -> ReadyChoices:
+    return ReadyChoices([("", EMPTY_LABELS.get(name, "---------")), *choices])
+
+
+def _listed(form: QueueFilter, name: str, choices: ReadyChoices) -> None:
+    form.fields[name].choices = choices
 
 
 CATEGORY_COLUMNS = ("id", "campaign_id", "name_zh", "name_en", "default_unit_id")
@@ -159,9 +193,11 @@ def _prepare(
     kept per process until one of them changes (core/generation.py); the categories
     are read each time (their table has no trigger)."""
     # Read each time (their table has no trigger); compiled once per campaign.
-    categories = generation.cached(
-        "suggestions.queue.categories_read", campaign_id, lambda: _categories_read(campaign_id)
-    ).rows()
+    categories = tuple(
+        generation.cached(
+            "suggestions.queue.categories_read", campaign_id, lambda: _categories_read(campaign_id)
+        ).rows()
+    )
     campaigns = generation.cached("suggestions.queue.campaigns", None, _campaign_rows)
     key_tasks = generation.cached(
         "suggestions.queue.key_tasks", campaign_id, lambda: _key_task_rows(campaign_id)
@@ -170,18 +206,52 @@ def _prepare(
         "category": {row[0]: row for row in categories},
         "key_task": {row[0]: row for row in key_tasks},
     }
-    _listed(form, "campaign", [(pk, bilingual_name(zh, en, english)) for pk, zh, en in campaigns])
+    # The select's choices, named in the page's language, made once per list read.
+    _listed(
+        form,
+        "campaign",
+        generation.cached(
+            "suggestions.queue.campaign_choices",
+            english,
+            lambda: _choices(
+                "campaign", [(pk, bilingual_name(zh, en, english)) for pk, zh, en in campaigns]
+            ),
+        ),
+    )
     _listed(
         form,
         "category",
-        [(pk, bilingual_name(r[2], r[3], english)) for pk, r in listed["category"].items()],
+        generation.cached(
+            "suggestions.queue.category_choices",
+            (english, categories),
+            lambda: _choices(
+                "category",
+                [(pk, bilingual_name(r[2], r[3], english)) for pk, r in listed["category"].items()],
+            ),
+            limit=200,
+        ),
     )
     _listed(
         form,
         "key_task",
-        [(pk, bilingual_name(r[2], r[3], english)) for pk, r in listed["key_task"].items()],
+        generation.cached(
+            "suggestions.queue.key_task_choices",
+            (english, campaign_id),
+            lambda: _choices(
+                "key_task",
+                [(pk, bilingual_name(r[2], r[3], english)) for pk, r in listed["key_task"].items()],
+            ),
+        ),
     )
-    _listed(form, "district", units.districts(english))
+    _listed(
+        form,
+        "district",
+        generation.cached(
+            "suggestions.queue.district_choices",
+            english,
+            lambda: _choices("district", units.districts(english)),
+        ),
+    )
     return listed
 
 
