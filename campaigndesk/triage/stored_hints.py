@@ -120,13 +120,23 @@ def _versions_and_stored(
         cursor.execute(sql, [*rows_params, Target.UNIT.value, *campaign_params])
         rows = cursor.fetchall()
     versions: dict[int | None, int] = {}
-    found: dict[int, tuple[int, Any]] = {}
+    stored: list[tuple[int, int, Any]] = []
     for campaign_id, model_id, suggestion_id, top in rows:
         versions.setdefault(campaign_id, model_id)
         if suggestion_id is not None:
-            # Both databases hand JSON over as text (Django reads it with its own loader).
-            found[suggestion_id] = (model_id, json.loads(top) if isinstance(top, str) else top)
-    return versions, found
+            stored.append((suggestion_id, model_id, top))
+    return versions, {pk: (model_id, top) for pk, model_id, top in _loaded(stored)}
+
+
+def _loaded(stored: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """The guesses with their JSON read. Both databases hand JSON over as text (Django
+    reads it with its own loader): the page's texts are read as one JSON array, one
+    parse a page instead of one a row."""
+    texts = [top for _pk, _model, top in stored]
+    if not texts or not all(isinstance(top, str) for top in texts):
+        return [(pk, m, json.loads(t) if isinstance(t, str) else t) for pk, m, t in stored]
+    tops = json.loads(f"[{','.join(texts)}]")
+    return [(pk, m, top) for (pk, m, _text), top in zip(stored, tops, strict=True)]
 
 
 def routing_units(suggestions: Sequence[Any]) -> tuple[dict[int, Top], list[Any]]:
