@@ -9,6 +9,7 @@ as the first, with no OFFSET scan and no full COUNT.
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from django import forms
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from campaigndesk.campaigns.models import Campaign, KeyTask, Phase
@@ -39,7 +41,45 @@ SORTS: dict[str, tuple[str, bool]] = {
 DEFAULT_SORT = "deadline"
 
 
-class CampaignField(forms.ModelChoiceField):
+class _LazyChoices(ModelChoiceIterator):
+    """A model choice field's choices that read its queryset when iterated, not when
+    made: building it is left to the first use (see LazyModelChoiceField)."""
+
+    def __init__(self, field: forms.ModelChoiceField):
+        self.field = field
+
+    @property
+    def queryset(self) -> QuerySet[Any]:  # type: ignore[override]
+        return self.field.queryset
+
+
+class LazyModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose queryset may be given as a function, built on first use:
+    most requests only render kept options and validate from kept rows, and building
+    the querysets of four fields (visible units, key tasks, phases) cost more than that."""
+
+    iterator = _LazyChoices
+    _make: Any = None
+
+    def _get_queryset(self) -> QuerySet[Any] | None:
+        if self._make is not None:
+            make, self._make = self._make, None
+            self._queryset = make()
+        return self._queryset
+
+    def _set_queryset(self, queryset: QuerySet[Any] | None) -> None:
+        self._make = None
+        super()._set_queryset(queryset)
+
+    queryset = property(_get_queryset, _set_queryset)
+
+    def make_queryset(self, make: Any) -> None:
+        """The queryset is `make()`, called when it is first read."""
+        self._make = make
+        self.widget.choices = self.choices
+
+
+class CampaignField(LazyModelChoiceField):
     """A campaign choice that takes the campaign the caller has already read (the one
     under way, on the list) without reading it again."""
 
@@ -52,7 +92,7 @@ class CampaignField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
-class VisibleUnitField(forms.ModelChoiceField):
+class VisibleUnitField(LazyModelChoiceField):
     """A unit among those the person sees, looked up in the process cache (per person
     and unit, until a unit or grant changes: core/generation.py) instead of a query on
     every filtered page. Same answers and errors as ModelChoiceField."""
@@ -77,11 +117,10 @@ class VisibleUnitField(forms.ModelChoiceField):
                 params={"value": value},
             )
         names = [f.attname for f in Unit._meta.concrete_fields]
-        queryset = self.queryset
         row = generation.cached(
             "ledger.visible_unit",
             (self.person_pk, pk),
-            lambda: queryset.filter(pk=pk).values_list(*names).first(),
+            lambda: self.queryset.filter(pk=pk).values_list(*names).first(),
         )
         if row is None:
             raise forms.ValidationError(
@@ -89,7 +128,30 @@ class VisibleUnitField(forms.ModelChoiceField):
                 code="invalid_choice",
                 params={"value": value},
             )
-        return Unit.from_db(queryset.db, names, list(row))
+        return Unit.from_db(Unit.objects.db, names, list(row))
+
+
+def _field_copy(field: forms.Field) -> forms.Field:
+    """`field` as Django's Field.__deepcopy__ copies it, without the deep copies: its
+    widget and choices are replaced, never changed in place (a dozen fields a request,
+    the deep copies cost a tenth of the list's CPU)."""
+    result = copy.copy(field)
+    result.widget = copy.copy(field.widget)
+    result.widget.attrs = field.widget.attrs.copy()
+    result.error_messages = field.error_messages.copy()
+    result.validators = field.validators[:]
+    if isinstance(field, LazyModelChoiceField):
+        result.make_queryset(field.queryset.all)  # a copy of its own, as Django's, when read
+    elif isinstance(field, forms.ModelChoiceField):
+        result.queryset = field.queryset  # a copy of its own (.all()), as Django's
+    return result
+
+
+class _Fields(dict):
+    """The form's declared fields, copied field by field (`_field_copy`) for each form."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return {name: _field_copy(field) for name, field in self.items()}
 
 
 class LedgerFilter(forms.Form):
@@ -97,10 +159,10 @@ class LedgerFilter(forms.Form):
     unit = VisibleUnitField(
         queryset=Unit.objects.none(), required=False, label=_("Unit (and below)")
     )
-    key_task = forms.ModelChoiceField(
+    key_task = LazyModelChoiceField(
         queryset=KeyTask.objects.all(), required=False, label=_("Key task")
     )
-    phase = forms.ModelChoiceField(queryset=Phase.objects.all(), required=False, label=_("Phase"))
+    phase = LazyModelChoiceField(queryset=Phase.objects.all(), required=False, label=_("Phase"))
     source = forms.ChoiceField(
         choices=[("", "—"), *Source.choices], required=False, label=_("Source")
     )
@@ -121,7 +183,7 @@ class LedgerFilter(forms.Form):
     def __init__(self, data: Any, user: Any, campaign: Campaign | None = None, **kwargs: Any):
         super().__init__(data, **kwargs)
         self.user = user
-        self.fields["unit"].queryset = access.visible_units(user)
+        self.fields["unit"].make_queryset(lambda: access.visible_units(user))
         self.fields["unit"].person_pk = getattr(user, "pk", None)
         self.fields["campaign"].known = campaign
 
@@ -174,6 +236,9 @@ class LedgerFilter(forms.Form):
     def sort_order(self) -> str:
         value = self.cleaned_data.get("sort") if self.is_valid() else None
         return value or DEFAULT_SORT
+
+
+LedgerFilter.base_fields = _Fields(LedgerFilter.base_fields)
 
 
 @dataclass

@@ -126,11 +126,13 @@ def _int(value: Any) -> int | None:
 def _prepare(form: LedgerFilter, campaign_id: int | None) -> None:
     """Only the key tasks and phases of the chosen campaign; "all campaigns" by name."""
     if campaign_id is not None:
-        # By number within the campaign: their default order joins the campaigns.
-        key_tasks = KeyTask.objects.filter(campaign_id=campaign_id).order_by("number", "pk")
-        form.fields["key_task"].queryset = key_tasks
-        form.fields["phase"].queryset = Phase.objects.filter(campaign_id=campaign_id).order_by(
-            "number", "pk"
+        # By number within the campaign: their default order joins the campaigns. Built
+        # when first read: a valid page reads neither (see LazyModelChoiceField).
+        form.fields["key_task"].make_queryset(
+            lambda: KeyTask.objects.filter(campaign_id=campaign_id).order_by("number", "pk")
+        )
+        form.fields["phase"].make_queryset(
+            lambda: Phase.objects.filter(campaign_id=campaign_id).order_by("number", "pk")
         )
     form.parts_of = campaign_id  # type: ignore[attr-defined]  (see filter_bar)
     form.fields["campaign"].empty_label = _("All campaigns")
