@@ -68,6 +68,7 @@ from .queue_rows import (
     bilingual_name,
     e,
     filter_fields,
+    fixed_parts,
     rows_html,
     unit_controls,
     unit_lists,
@@ -452,6 +453,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         if page.next_cursor
         else None,
         "max_batch": actions.MAX_BATCH,
+        "fixed": fixed_parts(shows_hints, actions.MAX_BATCH),
     }
     template = "suggestions/queue.html"
     if is_htmx(request):

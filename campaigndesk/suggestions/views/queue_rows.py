@@ -21,10 +21,12 @@ from html import escape
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.forms.utils import flatatt
 from django.middleware.csrf import get_token
+from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -149,6 +151,36 @@ def unit_controls(make_route_form: Callable[[], Any], lists: UnitLists) -> dict[
         get_language() or "",
         lambda: _draw_controls(make_route_form, lists),
     )
+
+
+# --- the page's fixed parts -------------------------------------------------------------------
+
+FIXED_PARTS = ("head", "filter_end", "bulk_open", "bulk_end")
+
+# (language, script prefix, whether hints show, batch limit) -> the partials of suggestions/queue.html
+# that hold no value of the page: its head and tabs, the filter's buttons, the bulk form's
+# frame and the table's head (some thirty translated texts and six URLs).
+_fixed: dict[tuple[str | None, str, bool, int], dict[str, SafeString]] = {}
+
+
+def _draw_fixed(context: dict[str, Any]) -> dict[str, SafeString]:
+    return {
+        name: SafeString(get_template(f"suggestions/queue.html#{name}").render(context))
+        for name in FIXED_PARTS
+    }
+
+
+def fixed_parts(shows_hints: bool, max_batch: int) -> dict[str, SafeString]:
+    """The page's fixed parts, drawn once per language (drawn each time with DEBUG on,
+    where templates reload when edited)."""
+    context = {"shows_hints": shows_hints, "max_batch": max_batch}
+    if settings.DEBUG:
+        return _draw_fixed(context)
+    key = (get_language(), get_script_prefix(), shows_hints, max_batch)
+    found = _fixed.get(key)
+    if found is None:
+        found = _fixed[key] = _draw_fixed(context)
+    return found
 
 
 # --- the filter bar ----------------------------------------------------------------------------
@@ -305,8 +337,10 @@ TRANSLATION_SETTINGS = {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED
 def _forget_urls(*, setting: str, **kwargs: Any) -> None:
     if setting in {"ROOT_URLCONF", "FORCE_SCRIPT_NAME"}:
         _urls.cache_clear()
-    if setting in TRANSLATION_SETTINGS:
+        _fixed.clear()
+    if setting in TRANSLATION_SETTINGS or setting in {"TEMPLATES", "DEBUG"}:
         _labels.clear()
+        _fixed.clear()
 
 
 # Stands for a row's id in the markup every row shares (made once per page): no escaped
@@ -485,6 +519,7 @@ __all__ = [
     "UnitLists",
     "bilingual_name",
     "filter_fields",
+    "fixed_parts",
     "rows_html",
     "unit_controls",
     "unit_lists",
