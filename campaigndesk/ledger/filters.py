@@ -12,6 +12,7 @@ import base64
 import copy
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -505,15 +506,42 @@ def shaped(form: LedgerFilter) -> Shaped | None:
 _STAND_IN_KEYS = {"deadline": _STAND_IN_DAY, "priority": _STAND_IN_INT + 10_000}
 
 
+class _Slot(Expression):
+    """Where a subquery compiled apart goes in a compiled shape (see compiled_page)."""
+
+    def __init__(self, name: str, output_field: Any):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return f"(NULL /* {self.name} */)", []
+
+
+def _placeholders(sql: str) -> int:
+    # Django's SQL writes a literal "%" as "%%": only a lone "%s" takes a parameter.
+    return sum(1 for found in re.findall(r"%%|%s", sql) if found == "%s")
+
+
 def compiled_page(
-    form: LedgerFilter, columns: str, select: Any, cursor: str | None, size: int
+    form: LedgerFilter,
+    columns: str,
+    select: Any,
+    cursor: str | None,
+    size: int,
+    subqueries: dict[str, Any] | None = None,
 ) -> KeysetPage | None:
-    """`keyset_page(select(form.queryset()), form.sort_order, cursor, size)` from SQL
-    compiled once per shape (`columns` names what `select` reads); None when the
-    filter's shape is not one compiled (the caller then asks keyset_page)."""
+    """`keyset_page(select(form.queryset(), **subqueries), form.sort_order, cursor, size)`
+    from SQL compiled once per shape (`columns` names what `select` reads); None when
+    the filter's shape is not one compiled (the caller then asks keyset_page).
+
+    `subqueries` (uncorrelated Subquery columns, as `select` takes them) are compiled
+    on each request and put in their places: their values (today, the time) are not
+    the filter's.
+    """
     shape = shaped(form)
     if shape is None:
         return None
+    subqueries = subqueries or {}
     sort = form.sort_order
     field, desc = SORTS.get(sort, SORTS[DEFAULT_SORT])
     after = _decode(cursor, field) if cursor else None
@@ -523,10 +551,12 @@ def compiled_page(
         pk_in = _STAND_IN_INT + 20_000
         stand_ins += [value_in, pk_in]
         values += [_prep(field, after[0]), _prep("id", after[1])]
-    key = ("page", columns, sort, after is not None, size, *shape.key)
+    key = ("page", columns, sort, after is not None, size, *sorted(subqueries), *shape.key)
 
     def build() -> QuerySet[Task]:
-        qs = select(shape.queryset()).order_by(*([f"-{field}", "-id"] if desc else [field, "id"]))
+        slots = {name: _Slot(name, sub.output_field) for name, sub in subqueries.items()}
+        qs = select(shape.queryset(), **slots)
+        qs = qs.order_by(*([f"-{field}", "-id"] if desc else [field, "id"]))
         if after is not None:
             stand_in = _STAND_IN_KEYS.get(field, _STAND_IN_TIME)
             qs = qs.filter(after_key(field, desc, stand_in, _STAND_IN_INT + 20_000))
@@ -535,8 +565,21 @@ def compiled_page(
     compiled = compile_shape(key, build, stand_ins)
     if compiled is None:
         return None
+    sql, params = compiled.sql, bind(compiled, values)
+    for name, sub in subqueries.items():
+        slot = f"(NULL /* {name} */)"
+        at = sql.index(slot)
+        sub_sql, sub_params = sub.query.get_compiler(compiled.compiler.using).as_sql()
+        k = _placeholders(sql[:at])
+        sql = f"{sql[:at]}({sub_sql}){sql[at + len(slot) :]}"
+        params[k:k] = sub_params
+    with connections[compiled.compiler.using].cursor() as db:
+        db.execute(sql, params)
+        found = db.fetchall()
+    if compiled.converters:
+        found = list(compiled.compiler.apply_converters(found, compiled.converters))
     names = compiled.names
-    rows = [dict(zip(names, row, strict=True)) for row in fetch(compiled, values)]
+    rows = [dict(zip(names, row, strict=True)) for row in found]
     items = rows[:size]
     next_cursor = _encode(items[-1][field], items[-1]["id"]) if len(rows) > size else None
     return KeysetPage(items=items, next_cursor=next_cursor, has_previous=after is not None)

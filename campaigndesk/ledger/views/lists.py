@@ -422,7 +422,8 @@ def _counts(form: LedgerFilter, tasks: Any, rows: list[dict[str, Any]]) -> stats
     """The counts strip: a whole campaign's exact figures from the dashboard's stored
     figures when they are current (one row, read with the page's `rows`), else at most
     COUNT_CAP + 1 matching tasks, read by index for a person who sees some units only
-    (60 ms down to 10 ms for a district at city scale)."""
+    (60 ms down to 10 ms for a district at city scale). `tasks` is the filter's
+    queryset, or None when the page did not build it."""
     campaign = form.cleaned_data.get("campaign")
     if campaign is not None and not form.narrows:
         if rows:
@@ -432,6 +433,11 @@ def _counts(form: LedgerFilter, tasks: Any, rows: list[dict[str, Any]]) -> stats
         if lights is not None:
             total = sum(lights.values())
             return stats.CappedCounts(by_light=lights, total=total, capped=False, cap=COUNT_CAP)
+    counted = compiled_light_counts(form)
+    if counted is not None:
+        return counted
+    if tasks is None:  # the page came from compiled SQL: the ORM's query now
+        tasks = form.queryset()
     try:
         return stats.capped_light_counts(figures.indexed(tasks, form.user), COUNT_CAP)
     except EmptyResultSet:  # a filter that can match nothing: "led by my units" with none
@@ -440,12 +446,9 @@ def _counts(form: LedgerFilter, tasks: Any, rows: list[dict[str, Any]]) -> stats
 
 
 def compiled_light_counts(form: LedgerFilter) -> stats.CappedCounts | None:
-    """`_counts` for a filter that narrows (or names no campaign), from SQL compiled once
-    per shape (filters.compile_shape): `stats.capped_light_counts` of the same tasks,
-    without building their ORM query. None when the shape is not one compiled."""
-    campaign = form.cleaned_data.get("campaign")
-    if campaign is not None and not form.narrows:
-        return None
+    """`stats.capped_light_counts` of the filter's tasks (as `_counts` asks it), from SQL
+    compiled once per shape (filters.compile_shape) instead of their ORM query. None
+    when the shape is not one compiled."""
     shape = shaped(form)
     if shape is None:
         return None
@@ -632,18 +635,21 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
         sort_field = SORTS[form.sort_order][0]
         stored = _stored(form)
         cursor = request.GET.get("cursor")
-        page = None
-        if not stored:  # the stored figures' subquery is not among the compiled shapes
-            page = compiled_page(
-                form, "desk", lambda qs: ledger_values(qs, sort_field), cursor, size
-            )
+        page = compiled_page(
+            form,
+            "desk",
+            lambda qs, **more: ledger_values(qs, sort_field, **more),
+            cursor,
+            size,
+            subqueries=stored,
+        )
         if page is None:
             tasks = form.queryset()
             rows = ledger_values(tasks, sort_field, **stored)
             page = keyset_page(rows, form.sort_order, cursor, size)
             counts = _counts(form, tasks, page.items)
         else:
-            counts = compiled_light_counts(form) or _counts(form, form.queryset(), page.items)
+            counts = _counts(form, None, page.items)
     else:
         page, counts = keyset_page(Task.objects.none(), "deadline", None, size), None
     sort = form.sort_order
