@@ -33,6 +33,7 @@ TOP_UNITS = 3
 TOP_DUPLICATES = 5
 
 BY_CATEGORY = _("by category")
+FIGURES = (int, float)  # a confidence that is a probability (a tuple: isinstance is faster)
 
 
 class UnitGuess(NamedTuple):
@@ -44,7 +45,7 @@ class UnitGuess(NamedTuple):
 
     @property
     def percent(self) -> int | None:
-        if isinstance(self.confidence, int | float):
+        if isinstance(self.confidence, FIGURES):
             return round(100 * self.confidence)
         return None
 
@@ -102,12 +103,17 @@ def by_category(suggestions: list[Suggestion]) -> dict[int, Hint]:
     """The citizen's category names the unit that usually answers it: no query when the
     categories came with their default units or the caller passed the active units (the
     queue does), else one for the default units of the page's categories."""
-    categories = {s.category_id: s.category for s in suggestions if s.category_id is not None}
-    wanted = {
-        s.pk: categories[s.category_id].default_unit_id
-        for s in suggestions
-        if s.category_id is not None and categories[s.category_id].default_unit_id is not None
-    }
+    categories: dict[int, Category] = {}
+    wanted: dict[int, int] = {}
+    for s in suggestions:
+        category_id = s.category_id
+        if category_id is None:
+            continue
+        category = categories.get(category_id)
+        if category is None:
+            category = categories[category_id] = s.category
+        if category.default_unit_id is not None:
+            wanted[s.pk] = category.default_unit_id
     if not wanted:
         return {}
     cached = Category.default_unit.is_cached
@@ -119,10 +125,9 @@ def by_category(suggestions: list[Suggestion]) -> dict[int, Hint]:
         }
     else:
         units = active_units(wanted.values())
+    guesses = {unit_id: UnitGuess(unit, BY_CATEGORY) for unit_id, unit in units.items()}
     return {
-        pk: Hint(units=[UnitGuess(units[unit_id], BY_CATEGORY)])
-        for pk, unit_id in wanted.items()
-        if unit_id in units
+        pk: Hint(units=[guesses[unit_id]]) for pk, unit_id in wanted.items() if unit_id in guesses
     }
 
 
@@ -131,11 +136,12 @@ HINT_PROVIDERS: list[Provider] = [by_category]
 
 def _rank(value: float | str | Promise) -> tuple[int, float]:
     # Figures before plain bases, higher figures first.
-    return (0, -float(value)) if isinstance(value, int | float) else (1, 0.0)
+    return (0, -float(value)) if isinstance(value, FIGURES) else (1, 0.0)
 
 
 def _unit_rank(guess: UnitGuess) -> tuple[int, float]:
-    return _rank(guess.confidence)
+    value = guess[1]
+    return (0, -float(value)) if isinstance(value, FIGURES) else (1, 0.0)
 
 
 def _merge(into: Hint, other: Hint) -> None:

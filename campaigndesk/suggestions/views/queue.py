@@ -294,31 +294,35 @@ def _where(
     category hint. The names come escaped, as the rows write them (queue_rows.py)."""
     categories = listed["category"]
     key_tasks = listed["key_task"]
-    missing = {s.category_id for s in items} - set(categories) - {None}
+    # Each row's three ids, read once (a foreign key's id is read through its descriptor).
+    ids = [(s, s.category_id, s.key_task_id, s.district_id) for s in items]
+    missing = {c for _s, c, _k, _d in ids} - set(categories) - {None}
     if missing:
         found = Category.objects.filter(pk__in=missing).values_list(*CATEGORY_COLUMNS)
         categories = {**categories, **{row[0]: row for row in found}}
-    missing = {s.key_task_id for s in items} - set(key_tasks) - {None}
+    missing = {k for _s, _c, k, _d in ids} - set(key_tasks) - {None}
     if missing:
         found = KeyTask.objects.filter(pk__in=missing).values_list(*KEY_TASK_COLUMNS)
         key_tasks = {**key_tasks, **{row[0]: row for row in found}}
-    where: dict[str, dict[int, str]] = {"category": {}, "key_task": {}, "district": {}}
+    category_names: dict[int, str] = {}
+    key_task_names: dict[int, str] = {}
+    district_names: dict[int, str] = {}
     field = Suggestion._meta.get_field("category")
     made: dict[int, Category] = {}
-    for s in items:
-        if s.category_id is not None:
-            category = made.get(s.category_id)
+    for s, category_id, key_task_id, district_id in ids:
+        if category_id is not None:
+            category = made.get(category_id)
             if category is None:
-                row = categories[s.category_id]
-                category = made[s.category_id] = Category.from_db(None, CATEGORY_COLUMNS, row)
-                where["category"][s.category_id] = e(bilingual_name(row[2], row[3], english))
+                row = categories[category_id]
+                category = made[category_id] = Category.from_db(None, CATEGORY_COLUMNS, row)
+                category_names[category_id] = e(bilingual_name(row[2], row[3], english))
             field.set_cached_value(s, category)
-        if s.key_task_id is not None and s.key_task_id not in where["key_task"]:
-            _pk, number, zh, en = key_tasks[s.key_task_id]
-            where["key_task"][s.key_task_id] = e(f"{number}. {bilingual_name(zh, en, english)}")
-        if s.district_id is not None and s.district_id not in where["district"]:
-            where["district"][s.district_id] = e(units.name(s.district_id, english) or "")
-    return where
+        if key_task_id is not None and key_task_id not in key_task_names:
+            _pk, number, zh, en = key_tasks[key_task_id]
+            key_task_names[key_task_id] = e(f"{number}. {bilingual_name(zh, en, english)}")
+        if district_id is not None and district_id not in district_names:
+            district_names[district_id] = e(units.name(district_id, english) or "")
+    return {"category": category_names, "key_task": key_task_names, "district": district_names}
 
 
 def page_suggestions(db: str, rows: list[tuple[Any, ...]]) -> list[Suggestion]:
