@@ -459,6 +459,16 @@ def shaped(form: LedgerFilter) -> Shaped | None:
     does not take (a search or a range of deadlines: the ORM's query then)."""
     if not form.is_valid():
         return None
+    found = form.__dict__.get("_shaped", _MISSING)
+    if found is _MISSING:  # the page and its counts ask it both
+        found = form.__dict__["_shaped"] = _shaped(form)
+    return found
+
+
+_MISSING = object()
+
+
+def _shaped(form: LedgerFilter) -> Shaped | None:
     c = form.cleaned_data
     if c.get("q") or c.get("due_from") or c.get("due_to"):
         return None

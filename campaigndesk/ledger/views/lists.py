@@ -281,13 +281,14 @@ def _unit_options(bound: Any) -> list[str]:
 def _select(bound: Any, parts: Parts | None = None) -> str:
     chosen = _chosen(bound)
     options = _unit_options(bound) if bound.name == "unit" else _options(_choices(bound, parts))
-    if not chosen:
-        return "".join(options)
-    # A value is a pk, a code or "" (escaped): its option starts with `<option value="v">`.
-    marks = {f'<option value="{html.escape(v)}">' for v in chosen}
-    return "".join(
-        o.replace('">', '" selected>', 1) if o[: o.index(">") + 1] in marks else o for o in options
-    )
+    joined = "".join(options)
+    # A value is a pk, a code or "" (escaped): its option starts with `<option value="v">`,
+    # found once in the joined options (labels are escaped: no "<" in them), not by
+    # looking at each of hundreds of units.
+    for value in chosen:
+        mark = f'<option value="{html.escape(value)}">'
+        joined = joined.replace(mark, f"{mark[:-1]} selected>", 1)
+    return joined
 
 
 def _errors(bound: Any) -> str:
