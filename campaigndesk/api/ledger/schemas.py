@@ -91,6 +91,12 @@ def task_url(pk: int) -> str:
     return _task_url(get_script_prefix()).format(pk)
 
 
+def task_url_pattern() -> str:
+    """`task_url` as a pattern to format with each task's id: the script prefix asked
+    once for a page of tasks, not once a task."""
+    return _task_url(get_script_prefix())
+
+
 class KeyTaskRef(Schema):
     id: int
     number: int

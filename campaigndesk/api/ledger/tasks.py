@@ -78,7 +78,7 @@ from .schemas import (
     TaskPage,
     Title,
     labels_of,
-    task_url,
+    task_url_pattern,
 )
 
 router = Router(tags=["ledger"])
@@ -210,8 +210,10 @@ ROW_VALUES = (
     "reopen_count",
     "version",
     "updated_at",
-    "created_at",  # the one sort key not shown: keyset_page's cursor reads it
 )
+# The one sort key not shown: read only when the page is sorted by it (keyset_page's
+# cursor reads it), fifty timestamps fewer to parse otherwise.
+SORTED_ROW_VALUES = {"created": (*ROW_VALUES, "created_at")}
 
 
 def _pick(english: bool, zh: str, en: str) -> str:
@@ -268,6 +270,7 @@ def task_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     language = get_language()
     sources, priorities = labels_of(Source, language), labels_of(Priority, language)
     statuses, lights = labels_of(TaskStatus, language), labels_of(Light, language)
+    url = task_url_pattern()
     items = []
     for r in rows:
         key_task = _numbered_ref(english, r, "key_task", "title")
@@ -276,7 +279,7 @@ def task_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         items.append(
             {
                 "id": pk,
-                "url": task_url(pk),
+                "url": url.format(pk),
                 "campaign_id": r["campaign_id"],
                 "parent_id": r["parent_id"],
                 "depth": r["depth"],
@@ -319,8 +322,10 @@ def task_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 _JSON = JSONRenderer()
 
 
-def _row_values(tasks: Any) -> Any:
-    return tasks.values(*ROW_VALUES)
+def _row_values(sort: str) -> Any:
+    """The page's columns: what a TaskRow shows, and the sort's key."""
+    fields = SORTED_ROW_VALUES.get(sort, ROW_VALUES)
+    return lambda tasks: tasks.values(*fields)
 
 
 @router.get("/tasks", response=responses(TaskPage, 403), summary="List tasks on the ledger")
@@ -335,11 +340,10 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]) -> Any:
     if not form.is_valid():
         return form_errors(form)
     # SQL compiled once per filter shape (ledger/filters.py), else the ORM's query.
-    page = compiled_page(form, "api", _row_values, filters.cursor, filters.limit)
+    select = _row_values(form.sort_order)
+    page = compiled_page(form, "api", select, filters.cursor, filters.limit)
     if page is None:
-        page = ledger_page(
-            _row_values(form.queryset()), form.sort_order, filters.cursor, filters.limit
-        )
+        page = ledger_page(select(form.queryset()), form.sort_order, filters.cursor, filters.limit)
     if filters.cursor and not page.has_previous:  # the ledger's page ignores a bad cursor
         return _query_error("cursor", str(BAD_CURSOR), "invalid")
     next_url = None
