@@ -167,3 +167,24 @@ def test_the_nightly_backfill_is_scheduled_after_the_retrain(trained, world):
     job = jobs["campaigndesk.triage.stored_hints.backfill_hints_job"]
     assert job.at > jobs["campaigndesk.triage.jobs.retrain_routing"].at
     assert stored_hints.backfill_hints_job.call() == 1
+
+
+def test_the_pages_stored_guesses_are_read_as_stored(trained, world, monkeypatch):
+    """The page's guesses come over as JSON text, read together as one array: each row
+    gets its own guess, in its order."""
+    made = [submit(world, *SCHOOL) for _ in range(4)]
+    stored_hints.backfill_hints()
+    RoutingPrediction.objects.filter(suggestion=made[1]).update(
+        top=[[world.ganjingzi.pk, 0.5], [world.zhongshan.pk, 0.25]]
+    )
+    monkeypatch.setattr(predict, "predict", no_prediction)
+    found, cold = stored_hints.routing_units(made)
+    stored = dict(RoutingPrediction.objects.values_list("suggestion_id", "top"))
+    assert cold == []
+    assert found == {s.pk: [(u, p) for u, p in stored[s.pk]] for s in made}
+    assert found[made[1].pk] == [(world.ganjingzi.pk, 0.5), (world.zhongshan.pk, 0.25)]
+    # A driver that hands JSON over already read is taken as it is.
+    assert stored_hints._loaded([(1, 2, [[3, 0.5]]), (4, 2, "[[5, 0.25]]")]) == [
+        (1, 2, [[3, 0.5]]),
+        (4, 2, [[5, 0.25]]),
+    ]
