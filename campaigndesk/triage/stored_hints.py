@@ -148,16 +148,18 @@ def routing_units(suggestions: Sequence[Any]) -> tuple[dict[int, Top], list[Any]
     page = list(suggestions)
     if not page:
         return {}, []
+    # Each row's id and campaign, read once.
+    rows = [(s, s.pk, s.campaign_id) for s in page]
     versions, stored = _versions_and_stored(
-        {s.campaign_id for s in page if s.campaign_id is not None}, [s.pk for s in page]
+        {c for _s, _pk, c in rows if c is not None}, [pk for _s, pk, _c in rows]
     )
-    wanted = {s.pk: _active(versions, s.campaign_id) for s in page}
-    cold = [s for s in page if wanted[s.pk] is None]
+    wanted = {pk: _active(versions, c) for _s, pk, c in rows}
+    cold = [s for s, pk, _c in rows if wanted[pk] is None]
     out: dict[int, Top] = {}
     for pk, (model_id, top) in stored.items():
         if wanted.get(pk) == model_id:
             out[pk] = [(int(u), float(p)) for u, p in top]
-    missing = [s for s in page if wanted[s.pk] is not None and s.pk not in out]
+    missing = [s for s, pk, _c in rows if wanted[pk] is not None and pk not in out]
     if missing:
         out.update(store(missing))
     return out, cold
