@@ -66,7 +66,7 @@ class DuplicateGuess(NamedTuple):
         return round(100 * self.similarity)
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__: a page makes a few of these per row
 class Hint:
     units: list[UnitGuess] = field(default_factory=list)
     duplicates: list[DuplicateGuess] = field(default_factory=list)
