@@ -97,3 +97,23 @@ def test_subtree_range_matches_exactly_the_unit_and_below(world):
     assert below == {world.ganjingzi, world.street}
     # A sibling whose id shares a prefix with Ganjingzi's must stay outside.
     assert world.zhongshan not in below
+
+
+def test_the_unit_list_is_kept_per_viewer_until_units_change(
+    world, client_for, django_assert_num_queries
+):
+    add_units(world, 10)
+    office = client_for(world.office)
+    first = office.get(reverse("org:unit_list"), {"per_page": 200}).content.decode()
+    # The same list again: only the session and the reference stamp are read.
+    with django_assert_num_queries(1):
+        again = office.get(reverse("org:unit_list"), {"per_page": 200}).content.decode()
+    assert again.partition("<main")[2] == first.partition("<main")[2]  # all but the CSRF token
+    assert first.count("<tr data-depth=") == 10 + 6
+    # Another viewer sees their own units only, in their own page.
+    liaison = client_for(world.zs_liaison).get(reverse("org:unit_list")).content.decode()
+    assert "Q0000" not in liaison and "Q0001" in liaison
+    # A renamed unit, however written, shows at once.
+    type(world.ganjingzi).objects.filter(code="Q0000").update(name_en="Renamed Unit")
+    page = office.get(reverse("org:unit_list"), {"per_page": 200}).content.decode()
+    assert "Renamed Unit" in page and "Renamed Unit" not in first
