@@ -21,7 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -161,6 +162,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
     rows = _rows(records)
     context = {
         "form": form,
+        "filters_html": _filters_html(form),
         "rows": rows,
         "rows_html": _rows_html(rows),
         "older_seq": records[-1].seq if has_older else None,
@@ -168,6 +170,30 @@ def record_list(request: HttpRequest) -> HttpResponse:
         "object_filter": form.is_valid() and bool(form.cleaned_data.get("object_id")),
     }
     return render(request, "audit/record_list.html", context)
+
+
+def _filters_html(form: TrailFilterForm) -> SafeString:
+    """The filter bar, rendered once per language and filter values: its widgets (forty
+    types to choose from) cost as much as the page's fifty rows. What it shows depends on
+    nothing else: the values, their errors and the types, which change only with a deploy
+    (see `_project_types`)."""
+    data = form.data
+    key = (
+        get_language(),
+        get_script_prefix(),
+        tuple(tuple(data.getlist(name)) for name in form.fields),
+    )
+    found = _filters_rendered.get(key)
+    if found is None:
+        found = render_to_string("audit/_trail_filters.html", {"form": form})
+        while len(_filters_rendered) >= FILTERS_KEPT:
+            _filters_rendered.pop(next(iter(_filters_rendered)), None)
+        _filters_rendered[key] = found
+    return found
+
+
+FILTERS_KEPT = 256  # a few kB each
+_filters_rendered: dict[tuple[Any, ...], SafeString] = {}
 
 
 ROW_HTML = (

@@ -248,3 +248,18 @@ def test_trail_rows_link_the_record_and_its_object_and_name_the_changed_fields(m
     page = response.content.decode()
     assert f'<a href="{row["url"]}">#2</a>' in page
     assert '<time datetime="2018-10-02T23:30:00+08:00">2018-10-02 23:30:00</time>' in page
+
+
+def test_the_filter_bar_kept_per_language_and_values_shows_each_requests_own(mixed, client_for):
+    client = client_for(mixed.office)
+    bad = client.get(reverse("audit:list"), {"since": "not-a-date", "actor": "office"})
+    good = client.get(reverse("audit:list"), {"actor": "office"})
+    again = client.get(reverse("audit:list"), {"since": "not-a-date", "actor": "office"})
+    for response in (bad, good, again):
+        assert response.status_code == 200
+    assert 'value="office"' in good.content.decode()
+    assert "errorlist" in bad.content.decode() and "errorlist" not in good.content.decode()
+    assert again.content.decode().count("errorlist") == bad.content.decode().count("errorlist")
+    # Another value, another bar.
+    other = client.get(reverse("audit:list"), {"actor": "system"}).content.decode()
+    assert 'value="system"' in other and 'value="office"' not in other
