@@ -11,6 +11,7 @@ from django.utils import translation
 from ninja import Field, Query, Router, Schema
 from ninja.renderers import JSONRenderer
 
+from campaigndesk.core import generation
 from campaigndesk.core.bilingual import current_is_english
 from campaigndesk.org import access
 from campaigndesk.org.models import RoleGrant, Unit, UnitKind, User
@@ -61,7 +62,12 @@ class UnitFilters(PageQuery):
 @router.get("/units", response=responses(UnitPage), summary="List units")
 def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
     """The units the caller sees (their units and everything below), in tree order."""
-    units = access.visible_units(person(request)).select_related("parent")
+    viewer = person(request)
+    return _kept(request, "api.units", viewer, lambda: _unit_page(request, viewer, filters))
+
+
+def _unit_page(request: HttpRequest, viewer: User, filters: UnitFilters) -> dict[str, Any]:
+    units = access.visible_units(viewer).select_related("parent")
     if filters.kind:
         units = units.filter(kind=filters.kind)
     if filters.parent is not None:
@@ -80,7 +86,7 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
     english = current_is_english()
     kinds = _kind_labels(translation.get_language())
     page["items"] = [_unit_out(english, kinds, unit) for unit in page["items"]]
-    return _json(request, page)
+    return page
 
 
 @functools.lru_cache(maxsize=8)
@@ -90,13 +96,22 @@ def _kind_labels(language: str | None) -> dict[str, str]:
 
 
 _JSON = JSONRenderer()
+PAGES_KEPT = 500  # rendered pages of 10-50 kB, per kind
 
 
-def _json(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
-    """`body` as ninja renders its page schema, without validating again what the
-    database gave: building the schema from fifty model instances cost more than the
-    queries (tests/api compare the two)."""
-    content = _JSON.render(request, body, response_status=200)
+def _kept(request: HttpRequest, kind: str, viewer: User, build: Any) -> HttpResponse:
+    """The page `build()` gives, rendered as ninja renders its page schema without
+    validating again what the database gave (building the schema from fifty model
+    instances cost more than the queries; tests/api compare the two).
+
+    Units, people and grants are all the lists show, and who asks (their grants): the
+    rendered page is kept per caller, language and address (`next` is absolute) until
+    any of those tables changes (core/generation.py), as the desk's lists are.
+    """
+    key = (viewer.pk, translation.get_language(), request.build_absolute_uri())
+    content = generation.cached(
+        kind, key, lambda: _JSON.render(request, build(), response_status=200), limit=PAGES_KEPT
+    )
     return HttpResponse(content, content_type=f"{_JSON.media_type}; charset={_JSON.charset}")
 
 
@@ -178,6 +193,10 @@ def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> Any:
     """Active people whose unit the caller sees, by user name."""
     viewer = person(request)
     access.require(viewer, "org.view_people")
+    return _kept(request, "api.people", viewer, lambda: _person_page(request, viewer, filters))
+
+
+def _person_page(request: HttpRequest, viewer: User, filters: PersonFilters) -> dict[str, Any]:
     people = access.visible_people(viewer).select_related("unit")
     if filters.unit is not None:
         people = people.filter(unit_id=filters.unit)
@@ -186,7 +205,7 @@ def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> Any:
     page = keyset_page(request, people, filters, order=["username"])
     english = current_is_english()
     page["items"] = [_person_out(viewer, english, someone) for someone in page["items"]]
-    return _json(request, page)
+    return page
 
 
 def _person_out(viewer: User, english: bool, someone: User) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """GET /units and /people build their JSON from the rows directly; it is byte for byte
 what the page schemas (UnitPage, PersonPage) made of the same model instances, for each
-role, language, filter and page, over session and token alike."""
+role, language, filter and page, over session and token alike; and a kept page is
+the caller's own until units, people or grants change."""
 
 from __future__ import annotations
 
@@ -61,7 +62,27 @@ def test_the_lists_answer_as_the_page_schemas_did(
     # The same requests with the model instances handed to ninja's schemas, as before.
     monkeypatch.setattr(org_api, "_unit_out", lambda english, kinds, unit: unit)
     monkeypatch.setattr(org_api, "_person_out", lambda viewer, english, someone: someone)
-    monkeypatch.setattr(org_api, "_json", lambda request, body: body)
+    monkeypatch.setattr(org_api, "_kept", lambda request, kind, viewer, build: build())
     assert built == walk_all()
     if persona not in ("street_liaison", "nobody"):  # they see one unit or none
         assert any(len(pages) > 1 for lists in built for pages in lists)
+
+
+def test_a_kept_page_is_read_once_and_shows_a_change_at_once(
+    world, api_client, django_assert_num_queries
+):
+    office, liaison = api_client(world.office), api_client(world.zs_liaison)
+    first = office.get(f"{API}/people", {"lang": "en"})
+    units = office.get(f"{API}/units", {"limit": 3})
+    # Asked again: only the session with the reference stamp is read.
+    with django_assert_num_queries(1):
+        assert office.get(f"{API}/people", {"lang": "en"}).content == first.content
+    with django_assert_num_queries(1):
+        assert office.get(f"{API}/units", {"limit": 3}).content == units.content
+    # Another caller, their own people and contact details.
+    theirs = liaison.get(f"{API}/people", {"lang": "en"}).json()["items"]
+    assert {p["username"] for p in theirs} == {"zs_liaison"}
+    # A renamed person, however written, shows at once.
+    type(world.office).objects.filter(pk=world.zs_liaison.pk).update(full_name="Renamed")
+    again = office.get(f"{API}/people", {"lang": "en"}).json()["items"]
+    assert {p["full_name"] for p in again if p["username"] == "zs_liaison"} == {"Renamed"}
