@@ -18,7 +18,7 @@ from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -170,6 +170,8 @@ def record_list(request: HttpRequest) -> HttpResponse:
 
 
 # What a row of the list reads: no hashes, source or actor id, and no model instance.
+# The values before and after only for a change, whose row names the fields it touched:
+# a created record's values (often a kilobyte of JSON) are not shown.
 ROW_VALUES = (
     "seq",
     "at",
@@ -181,8 +183,8 @@ ROW_VALUES = (
     "content_type__model",
     "object_id",
     "object_repr",
-    "before",
-    "after",
+    "changed_before",
+    "changed_after",
 )
 
 
@@ -228,6 +230,10 @@ def _page_query(form: TrailFilterForm, before: int | None, count: int) -> QueryS
     qs = form.apply(AuditRecord.objects.all()).filter(seq__isnull=False).order_by("-seq")
     if before is not None:
         qs = qs.filter(seq__lt=before)
+    qs = qs.annotate(
+        changed_before=Case(When(verb=Verb.UPDATE, then=F("before"))),
+        changed_after=Case(When(verb=Verb.UPDATE, then=F("after"))),
+    )
     return qs.values_list(*ROW_VALUES)[:count]
 
 
