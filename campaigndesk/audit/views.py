@@ -29,9 +29,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from campaigndesk.core.compiled import compile_shape, fetch
 from campaigndesk.core.paging import per_page
 from campaigndesk.core.widgets import PlainDateInput, PlainHiddenInput, PlainTextInput
-from campaigndesk.ledger.filters import compile_shape, fetch
 from campaigndesk.org import access
 from campaigndesk.org.forms import PlainSelect
 

@@ -21,14 +21,9 @@ from campaigndesk.audit.templatetags.audit import field_changes, hidden_fields, 
 from campaigndesk.audit.trail import history_of
 from campaigndesk.campaigns.models import Campaign, KeyTask, Phase, PlanMeasure
 from campaigndesk.core.bilingual import current_is_english
+from campaigndesk.core.compiled import compile_shape, fetch, stand_in_ints
 from campaigndesk.ledger import actions
-from campaigndesk.ledger.filters import (
-    LedgerFilter,
-    compile_shape,
-    compiled_page,
-    fetch,
-    stand_in_ints,
-)
+from campaigndesk.ledger.filters import LedgerFilter, compiled_page
 from campaigndesk.ledger.filters import keyset_page as ledger_page
 from campaigndesk.ledger.models import (
     Light,

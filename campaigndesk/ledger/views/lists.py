@@ -35,10 +35,11 @@ from campaigndesk.campaigns.models import Campaign, KeyTask, Phase
 from campaigndesk.campaigns.queries import current_campaign, get_campaign_for_user
 from campaigndesk.core import generation
 from campaigndesk.core.bilingual import current_is_english
+from campaigndesk.core.compiled import compile_shape, fetch
 from campaigndesk.org import access
 
 from .. import figures, reminders, saved_filters, stats, workspace
-from ..filters import SORTS, LedgerFilter, compile_shape, compiled_page, fetch, keyset_page, shaped
+from ..filters import SORTS, LedgerFilter, compiled_page, keyset_page, shaped
 from ..models import Light, Task
 from ..queries import visible_tasks
 from .rows import ledger_rows, ledger_values, workspace_group
