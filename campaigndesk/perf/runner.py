@@ -21,7 +21,7 @@ from typing import Any
 
 from . import loadgen, prepare
 from .paths import BASELINE, BenchPath
-from .report import FAIL, Measurement, PathResult, Run, apply_ratios
+from .report import FAIL, GROWTH_LIMIT, Measurement, PathResult, Run, apply_ratios
 from .server import WORKERS, MemorySampler, Server
 
 Say = Callable[[str], None]
@@ -324,7 +324,56 @@ def bench_growth(
             running.callback(stage.stop)
             stage.start(paths)
         measure_paths(stages, paths, gen)
+        if len(stages) == 2:
+            remeasure_outgrown(stages, paths, gen)
     return {stage.options.scale: stage.conclude(gen) for stage in stages}
+
+
+MORE_PAIRS = 2  # for a page whose first pair grew past the limit; the median pair counts
+
+
+def _growth_of(small: PathResult, city: PathResult) -> float | None:
+    if small.measurement is None or city.measurement is None or not small.measurement.p95_ms:
+        return None
+    return city.measurement.p95_ms / small.measurement.p95_ms
+
+
+def remeasure_outgrown(stages: list[Stage], paths: list[BenchPath], gen: Any) -> None:
+    """A page whose first pair grew past GROWTH_LIMIT is measured in MORE_PAIRS more pairs,
+    and the pair with the median growth stands for it in both runs: one ten-second pair
+    can be caught by a pause of the machine (a different page each run, here), a real
+    growth shows in every pair. The note names the pages and all their pairs' growth."""
+    small, city = stages
+    redone = []
+    for index, path in enumerate(paths):
+        if path.name == BASELINE or path.limit_ms is not None:
+            continue  # the baseline and downloads are not judged by growth
+        pairs = [(small.results[index], city.results[index])]
+        first = _growth_of(*pairs[0])
+        if first is None or first <= GROWTH_LIMIT:
+            continue
+        for extra in range(MORE_PAIRS):
+            measured = {}
+            for stage in in_turn(stages, index + 1 + extra):
+                assert stage.server is not None
+                probed = stage.probed.get(path.name, {})
+                measured[stage.options.scale] = _bench_path(
+                    stage.server, gen, path, probed, stage.options, stage.say
+                )
+            pairs.append((measured[small.options.scale], measured[city.options.scale]))
+        growths = [_growth_of(*pair) for pair in pairs]
+        ranked = sorted(range(len(pairs)), key=lambda i: (growths[i] is None, growths[i] or 0))
+        median = ranked[len(ranked) // 2]
+        small.results[index], city.results[index] = pairs[median]
+        shown = ", ".join("-" if g is None else f"{g:.2f}" for g in growths)
+        redone.append(f"{path.name} ({shown})")
+    if redone:
+        note = (
+            f"over {GROWTH_LIMIT} in their first pair, measured in {MORE_PAIRS} more pairs; "
+            f"the median pair counts: {'; '.join(redone)}"
+        )
+        for stage in stages:
+            stage.notes.append(note)
 
 
 def _tagged(say: Say, tag: str) -> Say:

@@ -36,6 +36,8 @@ class Machine:
         self.failure: BaseException = RuntimeError("wrk died")
         self.fail_start: str | None = None  # the scale whose server does not come up
         self.interrupt_stop: str | None = None  # the scale whose stop meets a second Ctrl-C
+        # (scale, path) -> p95 factors of its next measured loads, one used per load
+        self.spikes: dict[tuple[str, str], list[float]] = {}
 
     def url(self, scale: str) -> str:
         return f"sqlite:///{self.tmp_path / f'bench-{scale}.sqlite3'}"
@@ -99,7 +101,8 @@ class FakeGenerator:
         slow = (
             1.5 if machine.slower_after is not None and machine.loads > machine.slower_after else 1
         )
-        p95 = machine.p95_ms[scale] * slow
+        spikes = machine.spikes.get((scale, name))
+        p95 = machine.p95_ms[scale] * slow * (spikes.pop(0) if spikes else 1)
         return Measurement(1000, duration, p95 / 2, p95, p95 * 1.5, 0)
 
 
@@ -307,3 +310,27 @@ def test_a_single_scale_run_measures_its_paths_in_order_and_stops_its_server(mac
     assert run.scale == "city"
     assert run.results[1].ratio == pytest.approx(1.0)
     assert not any("measured in pairs" in note for note in run.notes)
+
+
+def test_a_page_caught_by_one_slow_measurement_is_paired_twice_more_and_judged_by_the_median(
+    machine,
+):
+    machine.spikes[("city", "b")] = [2.0]  # its first city measurement only: growth 2.4
+    runs, _said = run_growth(machine)
+    rows = {row["name"]: row for row in growth(runs["small"], runs["city"])}
+
+    assert rows["b"]["ratio"] == 1.2 and rows["b"]["verdict"] == PASS
+    assert machine.loaded().count(("city", "b")) == 3
+    assert machine.loaded().count(("small", "b")) == 3
+    assert machine.loaded().count(("city", "a")) == 1  # a page within the limit: one pair
+    note = next(n for n in runs["city"].notes if "median pair" in n)
+    assert "b (2.40, 1.20, 1.20)" in note and note in runs["small"].notes
+
+
+def test_a_page_that_grows_in_every_pair_still_fails(machine):
+    machine.spikes[("city", "c")] = [2.0, 2.0, 2.0]
+    runs, _said = run_growth(machine)
+    rows = {row["name"]: row for row in growth(runs["small"], runs["city"])}
+
+    assert rows["c"]["ratio"] == 2.4 and rows["c"]["verdict"] != PASS
+    assert machine.loaded().count(("city", "c")) == 3
