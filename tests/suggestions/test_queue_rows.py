@@ -113,14 +113,14 @@ def test_a_row_escapes_every_value_it_shows(world, client_for):
     assert "<b>" not in row and "<script>" not in row and "<i>" not in row
     assert "<strong>&lt;b&gt;&quot;标题&quot;&lt;/b&gt; &amp; more</strong>" in row
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in row
-    assert "Note: &lt;i&gt;退回&lt;/i&gt;" in row
+    assert "说明：&lt;i&gt;退回&lt;/i&gt;" in row  # the page is in Chinese
     assert "A&amp;B &lt;类&gt;" in row
     assert "1. 任务 &quot;一&quot; &lt;b&gt;" in row
     assert "<br>甘井子 &amp; 区" in row
     # The category's default unit as a hint, and the row's own labels and ids.
-    assert f"Route to {world.bureau.name_zh} (by category)" in row
-    assert f'aria-label="Select {s.tracking_number}"' in row
-    assert f'for="route-{s.pk}">Unit to answer {s.tracking_number}</label>' in row
+    assert f"转交{world.bureau.name_zh}（按类别）" in row
+    assert f'aria-label="选择 {s.tracking_number}"' in row
+    assert f'for="route-{s.pk}">答复 {s.tracking_number} 的单位</label>' in row
     assert row.count(f'name="suggestion" value="{s.pk}"') == 4  # tick box and three forms
 
 
