@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -145,30 +145,38 @@ def _unit_rank(guess: UnitGuess) -> tuple[int, float]:
 
 
 def _merge(into: Hint, other: Hint) -> None:
-    # A first single guess (each row's category hint, most duplicate lists) is taken as
-    # it is: merging it into nothing changes nothing.
     if other.units:
-        if not into.units and len(other.units) == 1:
-            into.units = [other.units[0]]
-        else:
-            units = {g.unit.pk: g for g in into.units}
-            for guess in other.units:
-                pk = guess.unit.pk
-                kept = units.get(pk)
-                if kept is None or _rank(guess.confidence) < _rank(kept.confidence):
-                    units[pk] = guess
-            into.units = sorted(units.values(), key=_unit_rank)
+        into.units = _merged(
+            into.units,
+            other.units,
+            key=lambda g: g.unit.pk,
+            better=lambda g, kept: _rank(g.confidence) < _rank(kept.confidence),
+            order=_unit_rank,
+        )
     if other.duplicates:
-        if not into.duplicates and len(other.duplicates) == 1:
-            into.duplicates = [other.duplicates[0]]
-        else:
-            dups = {g.suggestion.pk: g for g in into.duplicates}
-            for dup in other.duplicates:
-                pk = dup.suggestion.pk
-                kept = dups.get(pk)
-                if kept is None or dup.similarity > kept.similarity:
-                    dups[pk] = dup
-            into.duplicates = sorted(dups.values(), key=lambda g: -g.similarity)
+        into.duplicates = _merged(
+            into.duplicates,
+            other.duplicates,
+            key=lambda g: g.suggestion.pk,
+            better=lambda g, kept: g.similarity > kept.similarity,
+            order=lambda g: -g.similarity,
+        )
+
+
+def _merged(
+    current: list[Any], incoming: list[Any], *, key: Any, better: Any, order: Any
+) -> list[Any]:
+    """`current` with `incoming` added, one per `key` (the `better` of two), in `order`.
+    A first single guess (each row's category hint, most duplicate lists) is taken as it
+    is: merging it into nothing changes nothing."""
+    if not current and len(incoming) == 1:
+        return [incoming[0]]
+    found = {key(g): g for g in current}
+    for guess in incoming:
+        kept = found.get(key(guess))
+        if kept is None or better(guess, kept):
+            found[key(guess)] = guess
+    return sorted(found.values(), key=order)
 
 
 def hints_for(
