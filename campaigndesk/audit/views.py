@@ -29,7 +29,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from campaigndesk.core.compiled import compile_shape, fetch
+from campaigndesk.core.compiled import STAND_IN_INT, compile_shape, fetch
 from campaigndesk.core.paging import per_page
 from campaigndesk.core.widgets import PlainDateInput, PlainHiddenInput, PlainTextInput
 from campaigndesk.org import access
@@ -237,16 +237,13 @@ def _page_query(form: TrailFilterForm, before: int | None, count: int) -> QueryS
     return qs.values_list(*ROW_VALUES)[:count]
 
 
-_STAND_IN_SEQ = -(2**62)  # below every seq
-
-
 def _page(form: TrailFilterForm, before: int | None, count: int) -> list[TrailRow]:
     """`count` records, newest first, older than `before` when given. The unfiltered
     trail (the page everyone opens) runs SQL compiled once per shape (whether older
     than, how many): building the query cost more than PostgreSQL took to answer it."""
     if any(form.cleaned_data.values()):
         return _trail_rows(list(_page_query(form, before, count)))
-    stand_ins = [] if before is None else [_STAND_IN_SEQ]
+    stand_ins = [] if before is None else [STAND_IN_INT]
     compiled = compile_shape(
         ("audit.trail", before is not None, count),
         lambda: _page_query(form, stand_ins[0] if stand_ins else None, count),

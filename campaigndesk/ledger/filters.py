@@ -356,7 +356,6 @@ def keyset_page(qs: QuerySet[Task], sort: str, cursor: str | None, size: int) ->
 # page size, what the person sees) names its SQL, compiled once (core/compiled.py); each
 # request binds its own values.
 
-_STAND_IN_INT = STAND_IN_INT
 _STAND_IN_DAY = dt.date(1001, 1, 1)
 _STAND_IN_TIME = dt.datetime(1001, 1, 1, 1, 1, 1, 1, tzinfo=dt.UTC)
 
@@ -419,7 +418,7 @@ def _shaped(form: LedgerFilter) -> Shaped | None:
         chosen = c.get(name)
         key.append(bool(chosen))
         if chosen:
-            data[name] = bound(_STAND_IN_INT - len(stand_ins), chosen.pk)
+            data[name] = bound(STAND_IN_INT - len(stand_ins), chosen.pk)
     unit = c.get("unit")
     key.append(bool(unit))
     if unit:
@@ -439,7 +438,7 @@ def _shaped(form: LedgerFilter) -> Shaped | None:
     return Shaped(tuple(key), stand_ins, values, data, form)
 
 
-_STAND_IN_KEYS = {"deadline": _STAND_IN_DAY, "priority": _STAND_IN_INT + 10_000}
+_STAND_IN_KEYS = {"deadline": _STAND_IN_DAY, "priority": STAND_IN_INT + 10_000}
 
 
 class _Slot(Expression):
@@ -484,7 +483,7 @@ def compiled_page(
     stand_ins, values = list(shape.stand_ins), list(shape.values)
     if after is not None:
         value_in = _prep(field, _STAND_IN_KEYS.get(field, _STAND_IN_TIME))
-        pk_in = _STAND_IN_INT + 20_000
+        pk_in = STAND_IN_INT + 20_000
         stand_ins += [value_in, pk_in]
         values += [_prep(field, after[0]), _prep("id", after[1])]
     key = ("page", columns, sort, after is not None, size, *sorted(subqueries), *shape.key)
@@ -495,7 +494,7 @@ def compiled_page(
         qs = qs.order_by(*([f"-{field}", "-id"] if desc else [field, "id"]))
         if after is not None:
             stand_in = _STAND_IN_KEYS.get(field, _STAND_IN_TIME)
-            qs = qs.filter(after_key(field, desc, stand_in, _STAND_IN_INT + 20_000))
+            qs = qs.filter(after_key(field, desc, stand_in, STAND_IN_INT + 20_000))
         return qs[: size + 1]
 
     compiled = compile_shape(key, build, stand_ins)
