@@ -5,6 +5,8 @@ from campaigndesk.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    # Before the desk's dozen prefixes: the citizens' submissions come through the API.
+    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("campaigndesk.core.account_urls")),
     path("desk/", core_views.home, name="home"),
@@ -16,7 +18,6 @@ urlpatterns = [
     path("desk/suggestions/", include("campaigndesk.suggestions.urls")),
     path("desk/triage/topics/", include("campaigndesk.triage.topic_urls")),
     path("desk/triage/", include("campaigndesk.triage.urls")),
-    path("api/v1/", api.urls),
     path("", include("campaigndesk.portal.urls")),
 ]
 

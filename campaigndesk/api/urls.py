@@ -81,6 +81,9 @@ def _not_found(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     return _json_error(request, 404, NOT_FOUND)
 
 
+PUBLIC = "public/"  # the citizens' operations (api/public.py)
+
+
 class CampaignDeskAPI(NinjaAPI):
     @property
     def urls(self) -> tuple[list[Any], str, str]:
@@ -93,6 +96,11 @@ class CampaignDeskAPI(NinjaAPI):
                 pattern.callback = _not_found
             else:
                 pattern.callback = _json_method_not_allowed(pattern.callback)
+        # Django tries the patterns in order, and ninja lists the citizens' operations
+        # after a hundred others: finding POST public/suggestions took 30 times as long
+        # as finding /healthz. Every route starts with a literal segment, so moving the
+        # public/ ones first changes how fast a path is found, never which route it finds.
+        patterns.sort(key=lambda p: not str(getattr(p, "pattern", "")).startswith(PUBLIC))
         # Anything else under /api/v1/ is a JSON 404, not the desk's HTML page.
         patterns = [*patterns, re_path(r"^.*$", _not_found, name="not-found")]
         return patterns, app_name, namespace
