@@ -8,36 +8,27 @@ import datetime as dt
 
 import pytest
 
-from campaigndesk import clock
 from campaigndesk.api.ledger import tasks as task_api
-from campaigndesk.ledger import actions
+from tests.ledger.conftest import on_start_day, spread_tasks
 
 from .conftest import API
 
-START = dt.date(2018, 10, 8)
-
 
 @pytest.fixture(autouse=True)
-def on_start_day():
-    with clock.frozen_at(dt.datetime.combine(START, dt.time(10), tzinfo=dt.UTC)):
+def frozen():
+    with on_start_day():
         yield
 
 
 @pytest.fixture
 def ledger(world):
-    units = [world.ganjingzi, world.street, world.zhongshan, world.bureau]
-    for i, unit in enumerate(units * 2):
-        actions.create_task(
-            world.office,
-            campaign=world.campaign,
-            title=f"任务 {i}",
-            lead_unit=unit,
-            deadline=dt.date(2018, 11, 1) + dt.timedelta(days=i % 3),
-            priority=i % 3,
-            key_task=world.key_task if i % 2 else None,
-            phase=world.phase1,
-            co_units=[world.zhongshan, world.ganjingzi] if unit == world.bureau else [],
-        )
+    spread_tasks(
+        world,
+        rounds=2,
+        first_deadline=dt.date(2018, 11, 1),
+        deadline_days=3,
+        co_units={world.bureau: [world.zhongshan, world.ganjingzi]},
+    )
 
 
 QUERIES = [

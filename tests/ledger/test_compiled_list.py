@@ -11,8 +11,7 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
-from campaigndesk import clock
-from campaigndesk.ledger import actions, figures, stats
+from campaigndesk.ledger import figures, stats
 from campaigndesk.ledger.filters import (
     SORTS,
     LedgerFilter,
@@ -23,34 +22,25 @@ from campaigndesk.ledger.models import Source
 from campaigndesk.ledger.views.lists import COUNT_CAP, compiled_light_counts
 from campaigndesk.ledger.views.rows import ledger_values
 
-START = dt.date(2018, 10, 8)
+from .conftest import on_start_day, spread_tasks
 
 
 @pytest.fixture(autouse=True)
-def on_start_day():
-    with clock.frozen_at(dt.datetime.combine(START, dt.time(10), tzinfo=dt.UTC)):
+def frozen():
+    with on_start_day():
         yield
 
 
 @pytest.fixture
 def tasks(world):
-    units = [world.ganjingzi, world.street, world.zhongshan, world.bureau]
-    made = []
-    for i, unit in enumerate(units * 3):
-        made.append(
-            actions.create_task(
-                world.office,
-                campaign=world.campaign,
-                title=f"任务 {i}",
-                lead_unit=unit,
-                deadline=dt.date(2018, 12, 1) + dt.timedelta(days=i % 4),
-                priority=i % 3,
-                key_task=world.key_task if i % 2 else None,
-                phase=world.phase1 if i % 3 else None,
-                co_units=[world.ganjingzi] if unit == world.zhongshan else [],
-            )
-        )
-    return made
+    return spread_tasks(
+        world,
+        rounds=3,
+        first_deadline=dt.date(2018, 12, 1),
+        deadline_days=4,
+        phaseless_every=3,
+        co_units={world.zhongshan: [world.ganjingzi]},
+    )
 
 
 FILTERS = [
