@@ -97,9 +97,10 @@ class CampaignDeskAPI(NinjaAPI):
             else:
                 pattern.callback = _json_method_not_allowed(pattern.callback)
         # Django tries the patterns in order, and ninja lists the citizens' operations
-        # after a hundred others: finding POST public/suggestions took 30 times as long
-        # as finding /healthz. Every route starts with a literal segment, so moving the
-        # public/ ones first changes how fast a path is found, never which route it finds.
+        # after a hundred others: finding POST public/suggestions took 77 us, six times
+        # as long as /healthz (19 us when first). Every route starts with a literal
+        # segment, so moving the public/ ones first changes how fast a path is found,
+        # never which route it finds.
         patterns.sort(key=lambda p: not str(getattr(p, "pattern", "")).startswith(PUBLIC))
         # Anything else under /api/v1/ is a JSON 404, not the desk's HTML page.
         patterns = [*patterns, re_path(r"^.*$", _not_found, name="not-found")]
